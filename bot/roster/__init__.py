@@ -1,0 +1,1 @@
+"""Who is on the team: teams, areas, units, members, invitations."""
