@@ -1,6 +1,7 @@
 """Where "now" comes from. Production uses the system clock; tests and the
 sandbox use a clock they can move, so nothing ever sleeps to reach a deadline."""
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -17,16 +18,21 @@ class SystemClock:
 
 
 class ManualClock:
-    """A clock that only moves when told to (tests, the sandbox's clock control)."""
+    """A clock that starts at a chosen instant and can be moved forward.
 
-    def __init__(self, start: datetime | None = None) -> None:
+    By default it also runs with real time, so retry back-offs still elapse
+    in a test; `running=False` freezes it between moves.
+    """
+
+    def __init__(self, start: datetime | None = None, *, running: bool = True) -> None:
+        self._start = (start or datetime.now(UTC)).astimezone(UTC)
+        self._origin = time.monotonic()
+        self._running = running
         self._offset = timedelta()
-        self._frozen = start.astimezone(UTC) if start else None
 
     def now(self) -> datetime:
-        if self._frozen is not None:
-            return self._frozen + self._offset
-        return datetime.now(UTC) + self._offset
+        elapsed = timedelta(seconds=time.monotonic() - self._origin) if self._running else timedelta()
+        return self._start + elapsed + self._offset
 
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta():

@@ -13,7 +13,8 @@ from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -23,9 +24,20 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-# Telegram ids are 64-bit; SQLite's INTEGER already is.
-TelegramId = BigInteger().with_variant(BigInteger(), "sqlite")
-JSONData = JSON().with_variant(JSONB(), "postgresql")
+# Telegram chat and user ids are 64-bit.
+TelegramId = BigInteger
+
+
+class JSONData(TypeDecorator[object]):
+    """JSON: JSONB on PostgreSQL, JSON text elsewhere."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[object]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
 
 
 class UTCDateTime(TypeDecorator[datetime]):

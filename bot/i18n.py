@@ -69,6 +69,11 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Mark a string for extraction where it is defined; translate it where it is shown."""
+    return message
+
+
 def choose_locale(
     *, chosen: str | None, roster: str | None, telegram: str | None, default: str = DEFAULT_LOCALE
 ) -> str:

@@ -81,8 +81,8 @@ class RosterFile(_Strict):
     def _references(self) -> "RosterFile":
         _unique("areas", [area.code for area in self.areas])
         _unique("units", [unit.code for unit in self.units])
-        _unique("members", [member.key for member in self.members])
-        _unique("members", [m.telegram_id for m in self.members if m.telegram_id], what="telegram_id")
+        _unique("members", [member.telegram_id for member in self.members], what="telegram_id")
+        _unique("members", [member.key for member in self.members], what="member (same code or full name)")
         area_codes = {area.code for area in self.areas}
         unit_codes = {unit.code for unit in self.units}
         for index, member in enumerate(self.members):
@@ -105,6 +105,8 @@ class _FieldError(ValueError):
 def _unique(section: str, values: list[Any], what: str = "code") -> None:
     seen: set[Any] = set()
     for index, value in enumerate(values):
+        if value is None:
+            continue
         if value in seen:
             raise _FieldError((section, index), f"duplicate {what} {value!r}")
         seen.add(value)

@@ -171,3 +171,15 @@ async def team_members(session: AsyncSession, team_id: int, *, roles: set[Role] 
     if roles:
         query = query.where(Member.role.in_([str(role) for role in roles]))
     return list(await session.scalars(query.order_by(Member.roster_order)))
+
+
+async def linked_telegram_ids(session: AsyncSession) -> list[int]:
+    """Every Telegram account linked to an active member of any team."""
+    query = select(Member.telegram_id).where(Member.telegram_id.is_not(None), Member.active.is_(True)).distinct()
+    return sorted(tid for tid in await session.scalars(query) if tid is not None)
+
+
+async def leaders_of(session: AsyncSession, team_id: int) -> list[Member]:
+    """The leader first, then deputies: who hears about trouble in the team."""
+    people = await team_members(session, team_id, roles={Role.LEADER, Role.DEPUTY})
+    return sorted(people, key=lambda m: (m.role != Role.LEADER, m.roster_order))

@@ -1,0 +1,64 @@
+"""The `dieuphoi` command line (also `python -m bot`)."""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.commands_cli import CliError
+from bot.config import ConfigError, load_settings
+from bot import commands_cli as c
+from bot.logs import setup_logging
+
+EXIT_USAGE = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"dieuphoi: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    setup_logging(secrets=[settings.token or ""])
+    try:
+        return int(asyncio.run(args.handler(settings, args)) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except CliError as error:
+        print(f"dieuphoi: {error}", file=sys.stderr)
+        return error.status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dieuphoi", description="Trợ lý điều phối Tổ CNTT phòng chống dịch.")
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the bot (long polling; the local sandbox when no token is set)")
+    run.add_argument("--webhook", action="store_true", help="serve Telegram webhooks instead of polling")
+    run.set_defaults(handler=c.run)
+
+    sandbox = sub.add_parser("sandbox", help="run the bot against the local Bot API sandbox with a demo roster")
+    sandbox.add_argument("--port", type=int, default=8081, help="sandbox HTTP port (default 8081)")
+    sandbox.set_defaults(handler=c.sandbox)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
+    db.add_parser("upgrade", help="migrate the database to the newest schema").set_defaults(handler=c.db_upgrade)
+
+    roster = sub.add_parser("roster", help="import or export a team roster").add_subparsers(metavar="ACTION")
+    importing = roster.add_parser("import", help="import a roster YAML file (idempotent)")
+    importing.add_argument("file", type=Path)
+    importing.set_defaults(handler=c.roster_import)
+    exporting = roster.add_parser("export", help="print a team's roster as YAML")
+    exporting.add_argument("--team", help="team code (needed when there are several teams)")
+    exporting.set_defaults(handler=c.roster_export)
+
+    invite = sub.add_parser("invite", help="print a single-use invitation link for a member")
+    invite.add_argument("member", help="member code, telegram id, @username or full name")
+    invite.add_argument("--team", help="team code (needed when there are several teams)")
+    invite.set_defaults(handler=c.invite)
+    return parser

@@ -1,0 +1,38 @@
+"""The bot's commands: Vietnamese name, English alias, who may use them.
+
+One list serves the handlers' filters, /trogiup and the per-role command
+menus, so they cannot drift apart. A feature adds its commands to COMMANDS.
+"""
+
+from dataclasses import dataclass
+
+from bot.i18n import N_
+from bot.i18n import gettext as _
+from bot.permissions import Action, Audience, allows
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str  # Vietnamese, shown in menus
+    alias: str  # English
+    action: Action
+    description: str  # msgid, translated at display time
+
+    @property
+    def names(self) -> tuple[str, str]:
+        return (self.name, self.alias)
+
+    def describe(self) -> str:
+        return _(self.description)
+
+
+START = CommandSpec("start", "start", Action.USE_HELPDESK, N_("Bắt đầu, về màn hình chính"))
+HELP = CommandSpec("trogiup", "help", Action.USE_HELPDESK, N_("Những việc bạn có thể làm"))
+LANGUAGE = CommandSpec("ngonngu", "language", Action.CHANGE_LANGUAGE, N_("Đổi ngôn ngữ"))
+TEAM = CommandSpec("nhom", "team", Action.SWITCH_TEAM, N_("Chọn tổ đang làm việc"))
+
+COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM]
+
+
+def commands_for(audience: Audience) -> list[CommandSpec]:
+    return [spec for spec in COMMANDS if allows(audience, spec.action)]

@@ -1,0 +1,9 @@
+"""Every table, imported in one place so Alembic and tests see the whole schema."""
+
+from bot.audit import AuditEntry
+from bot.db import Base
+from bot.inbox import InboxUpdate
+from bot.outbox.models import OutboxMessage
+from bot.roster.models import Area, Invite, Member, Person, Team, Unit
+
+__all__ = ["AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Team", "Unit"]

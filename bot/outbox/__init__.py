@@ -1,0 +1,1 @@
+"""Outgoing messages: persisted first, delivered by a worker, never lost."""

@@ -1,0 +1,139 @@
+"""Putting messages in the outbox. Nothing sends to Telegram directly.
+
+enqueue() writes in the caller's session, so a message exists exactly when
+the change that causes it is committed. A dedupe key makes recording a
+reminder idempotent, also between two processes racing for it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.outbox.models import Kind, OutboxMessage, Status
+from bot.outbox.split import split_html
+from bot.storage import OUTBOX_DIRTY
+from bot.ui import Message
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes
+    caption: str | None = None
+
+
+async def enqueue(
+    session: AsyncSession,
+    chat_id: int,
+    message: Message,
+    *,
+    now: datetime,
+    team_id: int | None = None,
+    ref: str | None = None,
+    reply_to_message_id: int | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Queue a message (split if long; buttons go with the last part).
+
+    Returns the last part's row, or None when dedupe_key was already recorded.
+    """
+    parts = split_html(message.text)
+    rows = [
+        OutboxMessage(
+            chat_id=chat_id,
+            kind=Kind.SEND,
+            text=part,
+            reply_markup=message.markup() if index == len(parts) - 1 else None,
+            reply_to_message_id=reply_to_message_id if index == 0 else None,
+            team_id=team_id,
+            ref=ref,
+            dedupe_key=dedupe_key if index == len(parts) - 1 else None,
+            **_fresh(now),
+        )
+        for index, part in enumerate(parts)
+    ]
+    return await _add(session, rows, dedupe_key)
+
+
+async def enqueue_edit(
+    session: AsyncSession,
+    chat_id: int,
+    message: Message,
+    *,
+    now: datetime,
+    target_id: int | None = None,
+    target_message_id: int | None = None,
+    team_id: int | None = None,
+    ref: str | None = None,
+) -> OutboxMessage:
+    """Queue an edit in place of a message the bot sent (by outbox row or Telegram id).
+
+    Earlier edits of the same message still waiting are superseded: only the
+    last state matters to the reader.
+    """
+    if (target_id is None) == (target_message_id is None):
+        raise ValueError("an edit names its target by outbox row or by message id")
+    target = OutboxMessage.target_id == target_id if target_id else OutboxMessage.target_message_id == target_message_id
+    await session.execute(
+        update(OutboxMessage)
+        .where(target, OutboxMessage.kind == Kind.EDIT, OutboxMessage.status == Status.PENDING,
+               OutboxMessage.chat_id == chat_id, OutboxMessage.attempts == 0)
+        .values(status=Status.SUPERSEDED)
+    )
+    row = OutboxMessage(
+        chat_id=chat_id, kind=Kind.EDIT, text=message.text, reply_markup=message.markup(),
+        target_id=target_id, target_message_id=target_message_id, team_id=team_id, ref=ref, **_fresh(now),
+    )
+    added = await _add(session, [row], None)
+    assert added is not None
+    return added
+
+
+async def enqueue_file(
+    session: AsyncSession,
+    chat_id: int,
+    attachment: Attachment,
+    *,
+    now: datetime,
+    photo: bool = False,
+    team_id: int | None = None,
+    ref: str | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    row = OutboxMessage(
+        chat_id=chat_id, kind=Kind.PHOTO if photo else Kind.DOCUMENT, text=attachment.caption,
+        file_name=attachment.name, file_data=attachment.data, team_id=team_id, ref=ref,
+        dedupe_key=dedupe_key, **_fresh(now),
+    )
+    return await _add(session, [row], dedupe_key)
+
+
+def _fresh(now: datetime) -> dict[str, object]:
+    return {"status": Status.PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+
+
+async def _add(session: AsyncSession, rows: list[OutboxMessage], dedupe_key: str | None) -> OutboxMessage | None:
+    if dedupe_key is not None:
+        if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+            return None
+        try:
+            async with session.begin_nested():
+                session.add_all(rows)
+                await session.flush()
+        except IntegrityError:  # another process recorded it first
+            return None
+    else:
+        session.add_all(rows)
+        await session.flush()
+    session.info[OUTBOX_DIRTY] = True
+    return rows[-1]
+
+
+async def find_by_message(session: AsyncSession, chat_id: int, message_id: int) -> OutboxMessage | None:
+    """The outbox row of a message the bot sent, e.g. the card a member replied to."""
+    return await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.message_id == message_id)
+    )

@@ -1,0 +1,1 @@
+"""The Telegram side of the bot: aiogram wiring, middleware, delivery, menus."""

@@ -1,0 +1,124 @@
+"""Assembling the running bot: settings, storage, Bot API session, routers, workers."""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.reachability import ChatEvents
+from bot.people import load_actor
+from bot.roster.service import linked_telegram_ids
+from bot.sender import Sender
+from bot.storage import Storage
+from bot.telegram.delivery import Delivery
+from bot.telegram.menus import Menus
+from bot.telegram.middleware import ActorMiddleware, InboxMiddleware, PermissionMiddleware
+from bot.telegram.pacing import Limits, Pacer
+from handlers import build_router
+
+log = logging.getLogger("dieuphoi")
+
+POLLING_TIMEOUT = 10
+
+
+@dataclass
+class App:
+    settings: Settings
+    storage: Storage
+    clock: Clock
+    bot: Bot
+    dispatcher: Dispatcher
+    delivery: Delivery
+    menus: Menus
+    sender: Sender
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def start_workers(self) -> None:
+        self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self.tasks.clear()
+        await self.bot.session.close()
+        await self.storage.close()
+
+
+def make_bot(settings: Settings) -> Bot:
+    if not settings.token:
+        raise ValueError("no bot token")
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url))
+    return Bot(settings.token, session=session)
+
+
+def fsm_storage(settings: Settings) -> BaseStorage:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(settings.redis_url)
+    return MemoryStorage()
+
+
+def build_app(settings: Settings, *, clock: Clock | None = None, limits: Limits | None = None) -> App:
+    clock = clock or SystemClock()
+    storage = Storage.from_url(settings.database_url)
+    bot = make_bot(settings)
+    sender = Sender(storage, clock)
+    events = ChatEvents(storage, clock)
+    delivery = Delivery(
+        bot, storage, clock, pacer=Pacer(limits or Limits()),
+        on_migrated=events.chat_migrated, on_unreachable=events.chat_unreachable,
+    )
+    menus = Menus(bot)
+    dispatcher = Dispatcher(storage=fsm_storage(settings))
+    dispatcher.update.outer_middleware(InboxMiddleware(storage, clock, sender))
+    actors = ActorMiddleware(storage, settings)
+    permissions = PermissionMiddleware(storage, clock, sender)
+    for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
+        observer.outer_middleware(actors)
+        observer.middleware(permissions)
+    dispatcher.include_router(build_router())
+    dispatcher.workflow_data.update(
+        settings=settings, storage=storage, clock=clock, sender=sender, menus=menus, delivery=delivery
+    )
+    return App(settings, storage, clock, bot, dispatcher, delivery, menus, sender)
+
+
+async def sync_menus(app: App) -> None:
+    """Set every linked person's menu (acting role, own language) and the citizens' default."""
+    await app.menus.set_defaults(app.settings.default_locale)
+    async with app.storage.read() as session:
+        people = [
+            await load_actor(session, telegram_id, telegram_language=None, default_locale=app.settings.default_locale)
+            for telegram_id in await linked_telegram_ids(session)
+        ]
+    for actor in people:
+        await app.menus.set_for(actor.telegram_id, actor.audience, actor.locale)
+
+
+async def run_polling(app: App) -> None:
+    """Long polling; each update is recorded and handled before the next is fetched,
+    so Telegram never learns of an update as handled before it was."""
+    me = await app.bot.get_me()
+    log.info("polling as @%s", me.username)
+    await app.start_workers()
+    await sync_menus(app)
+    try:
+        await app.dispatcher.start_polling(
+            app.bot, handle_as_tasks=False, polling_timeout=POLLING_TIMEOUT,
+            allowed_updates=app.dispatcher.resolve_used_update_types(), handle_signals=False,
+            close_bot_session=False,
+        )
+    finally:
+        await app.stop()

@@ -1,0 +1,261 @@
+"""The delivery worker: the only code that sends messages to Telegram.
+
+It takes the oldest pending row of each chat (so a chat's messages keep their
+order), claims it with a lease, calls the Bot API, and records the outcome.
+Transient failures (5xx, timeouts, dropped connections) are retried with
+back-off; 429 is obeyed per chat; permanent refusals stop retrying and are
+reported. A process killed mid-send leaves the row claimed until its lease
+ends, then another pass delivers it again (at least once; a duplicate only if
+the kill fell between Telegram's answer and our commit, and it is logged).
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
+from sqlalchemy import func, select, update
+
+from bot.clock import Clock
+from bot.outbox.models import Kind, OutboxMessage, Status
+from bot.storage import Storage
+from bot.telegram.pacing import Pacer
+
+log = logging.getLogger("dieuphoi.delivery")
+
+LEASE = timedelta(seconds=60)
+IN_FLIGHT = "in flight"
+MAX_BACKOFF = 300.0
+BATCH = 100
+
+ChatMigrated = Callable[[int, int], Awaitable[None]]
+ChatUnreachable = Callable[[int, str], Awaitable[None]]
+
+
+class Delivery:
+    def __init__(
+        self,
+        bot: Bot,
+        storage: Storage,
+        clock: Clock,
+        *,
+        pacer: Pacer | None = None,
+        on_migrated: ChatMigrated | None = None,
+        on_unreachable: ChatUnreachable | None = None,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.bot, self.storage, self.clock = bot, storage, clock
+        self.pacer = pacer or Pacer()
+        self.on_migrated, self.on_unreachable = on_migrated, on_unreachable
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        storage.on_outbox_commit(self.wake)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled."""
+        while True:
+            try:
+                delivered = await self.deliver_due()
+            except Exception:  # the worker must outlive any single failure
+                log.exception("delivery pass failed")
+                delivered = 0
+            if delivered:
+                continue
+            self._idle.set()
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+            except TimeoutError:
+                pass
+            self._idle.clear()
+
+    async def deliver_due(self) -> int:
+        """One pass: send what is due and ready; returns how many rows were attempted."""
+        rows = await self._claim()
+        if rows:
+            await asyncio.gather(*(self._deliver(row) for row in rows))
+        return len(rows)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Deliver until nothing is due now (tests and shutdown)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if not await self.deliver_due() and not await self._due_count():
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError("outbox did not drain")
+
+    async def _due_count(self) -> int:
+        async with self.storage.read() as session:
+            return await session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.status == Status.PENDING, OutboxMessage.next_attempt_at <= self.clock.now()
+                )
+            ) or 0
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = self.clock.now()
+        heads = (
+            select(func.min(OutboxMessage.id))
+            .where(OutboxMessage.status == Status.PENDING)
+            .group_by(OutboxMessage.chat_id)
+        )
+        query = (
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(heads), OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(BATCH)
+        )
+        if self.storage.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        claimed: list[OutboxMessage] = []
+        async with self.storage.transaction() as session:
+            for row in await session.scalars(query):
+                if self.pacer.chat_ready_in(row.chat_id) > 0:
+                    continue
+                if row.error == IN_FLIGHT:
+                    log.warning("redelivering outbox %s after an interruption; it may arrive twice", row.id)
+                row.next_attempt_at = now + LEASE
+                row.attempts += 1
+                row.error = IN_FLIGHT
+                claimed.append(row)
+        return claimed
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        while (wait := max(self.pacer.global_ready_in(), self.pacer.chat_ready_in(row.chat_id))) > 0:
+            await asyncio.sleep(wait)
+        self.pacer.take(row.chat_id)
+        try:
+            message_id = await self._call(row)
+        except TelegramRetryAfter as error:
+            self.pacer.block(row.chat_id, error.retry_after)
+            await self._retry_at(row, self.clock.now() + timedelta(seconds=error.retry_after), "429")
+        except TelegramMigrateToChat as error:
+            await self._migrate(row.chat_id, error.migrate_to_chat_id)
+        except TelegramForbiddenError as error:
+            await self._unreachable(row, error.message)
+        except TelegramBadRequest as error:
+            await self._bad_request(row, error.message)
+        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
+            await self._backoff(row, type(error).__name__)
+        except TelegramUnauthorizedError:
+            log.error("the Bot API refused the bot token; check DIEUPHOI_BOT_TOKEN")
+            await self._backoff(row, "unauthorized")
+        except Exception as error:  # an unexpected answer must not lose the message
+            log.exception("unexpected error delivering outbox %s", row.id)
+            await self._backoff(row, type(error).__name__)
+        else:
+            await self._sent(row, message_id)
+
+    async def _call(self, row: OutboxMessage) -> int | None:
+        markup = InlineKeyboardMarkup.model_validate(row.reply_markup) if row.reply_markup else None
+        if row.kind == Kind.SEND:
+            reply = (
+                ReplyParameters(message_id=row.reply_to_message_id, allow_sending_without_reply=True)
+                if row.reply_to_message_id else None
+            )
+            sent = await self.bot.send_message(
+                row.chat_id, row.text or "", parse_mode="HTML", reply_markup=markup, reply_parameters=reply,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+            return sent.message_id
+        if row.kind in (Kind.DOCUMENT, Kind.PHOTO):
+            upload = BufferedInputFile(row.file_data or b"", filename=row.file_name or "file")
+            send = self.bot.send_photo if row.kind == Kind.PHOTO else self.bot.send_document
+            field = "photo" if row.kind == Kind.PHOTO else "document"
+            sent = await send(row.chat_id, **{field: upload}, caption=row.text, parse_mode="HTML")
+            return sent.message_id
+        target = await self._target_message_id(row)
+        if target is None:
+            raise TelegramBadRequest(method=None, message="Bad Request: message to edit not found")  # type: ignore[arg-type]
+        if row.kind == Kind.DELETE:
+            await self.bot.delete_message(row.chat_id, target)
+            return target
+        await self.bot.edit_message_text(
+            text=row.text or "", chat_id=row.chat_id, message_id=target, parse_mode="HTML",
+            reply_markup=markup, link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return target
+
+    async def _target_message_id(self, row: OutboxMessage) -> int | None:
+        if row.target_message_id is not None:
+            return row.target_message_id
+        async with self.storage.read() as session:
+            return await session.scalar(
+                select(OutboxMessage.message_id).where(OutboxMessage.id == row.target_id)
+            )
+
+    async def _sent(self, row: OutboxMessage, message_id: int | None) -> None:
+        async with self.storage.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                    status=Status.SENT, message_id=message_id, sent_at=self.clock.now(), error=None
+                )
+            )
+
+    async def _retry_at(self, row: OutboxMessage, when: datetime, reason: str) -> None:
+        log.info("outbox %s to chat %s: %s, retry at %s", row.id, row.chat_id, reason, when.isoformat())
+        async with self.storage.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row.id).values(next_attempt_at=when, error=reason)
+            )
+
+    async def _backoff(self, row: OutboxMessage, reason: str) -> None:
+        delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
+        await self._retry_at(row, self.clock.now() + timedelta(seconds=delay), reason)
+
+    async def _fail(self, row: OutboxMessage, reason: str) -> None:
+        async with self.storage.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row.id).values(status=Status.FAILED, error=reason[:255])
+            )
+
+    async def _bad_request(self, row: OutboxMessage, description: str) -> None:
+        if "message is not modified" in description:
+            await self._sent(row, await self._target_message_id(row))
+        elif "chat not found" in description:
+            await self._unreachable(row, description)
+        else:
+            log.error("Telegram refused outbox %s (%s): %s", row.id, row.kind, description)
+            await self._fail(row, description)
+
+    async def _unreachable(self, row: OutboxMessage, description: str) -> None:
+        """Blocked, deactivated or unknown chat: stop retrying everything queued for it."""
+        log.warning("chat %s cannot be reached: %s", row.chat_id, description)
+        async with self.storage.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.chat_id == row.chat_id, OutboxMessage.status == Status.PENDING)
+                .values(status=Status.FAILED, error=description[:255])
+            )
+        if self.on_unreachable:
+            await self.on_unreachable(row.chat_id, description)
+
+    async def _migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: everything queued follows it to the new id."""
+        log.info("chat %s migrated to %s", old_chat_id, new_chat_id)
+        async with self.storage.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == Status.PENDING)
+                .values(chat_id=new_chat_id, next_attempt_at=self.clock.now(), error=None)
+            )
+        if self.on_migrated:
+            await self.on_migrated(old_chat_id, new_chat_id)

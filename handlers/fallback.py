@@ -1,0 +1,33 @@
+"""What nobody else handled: unknown commands, stray text, stale buttons."""
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message
+
+from bot.home import citizen_home
+from bot.i18n import gettext as _
+from bot.people import Actor
+from bot.sender import Sender
+from bot.ui import Message as Reply
+
+router = Router(name="fallback")
+
+
+@router.message(F.chat.type == "private", F.text.startswith("/"))
+async def unknown_command(message: Message, actor: Actor, sender: Sender) -> None:
+    if actor.is_citizen:
+        await sender.send(message.chat.id, citizen_home())
+        return
+    await sender.send(message.chat.id, Reply(_("Tôi chưa hiểu lệnh này. Gõ /trogiup để xem những việc bạn có thể làm.")))
+
+
+@router.message(F.chat.type == "private")
+async def anything_else(message: Message, actor: Actor, sender: Sender) -> None:
+    if actor.is_citizen:
+        await sender.send(message.chat.id, citizen_home())
+        return
+    await sender.send(message.chat.id, Reply(_("Tôi chưa hiểu tin nhắn này. Gõ /trogiup để xem những việc bạn có thể làm.")))
+
+
+@router.callback_query()
+async def stale_button(query: CallbackQuery) -> None:
+    await query.answer(_("Nút này không còn hiệu lực. Gõ /start để bắt đầu lại."), show_alert=True)
