@@ -25,6 +25,10 @@ class CommandSpec:
     def describe(self) -> str:
         return _(self.description)
 
+    def shown(self, locale: str) -> str:
+        """The name a person sees in their menu: English speakers get the English alias."""
+        return self.alias if locale == "en" else self.name
+
 
 START = CommandSpec("start", "start", Action.USE_HELPDESK, N_("Bắt đầu, về màn hình chính"))
 HELP = CommandSpec("trogiup", "help", Action.USE_HELPDESK, N_("Những việc bạn có thể làm"))

@@ -1,6 +1,7 @@
 """What a person sees on /start and /trogiup: their role's home and what they may do."""
 
 from bot.commands import commands_for
+from bot.i18n import current_locale
 from bot.i18n import gettext as _
 from bot.people import Actor
 from bot.permissions import Audience
@@ -56,7 +57,8 @@ def help_message(actor: Actor) -> Message:
 
 
 def _commands_text(audience: Audience) -> str:
-    return "\n".join(f"/{spec.name} — {esc(spec.describe())}" for spec in commands_for(audience))
+    locale = current_locale()
+    return "\n".join(f"/{spec.shown(locale)} — {esc(spec.describe())}" for spec in commands_for(audience))
 
 
 def team_buttons(actor: Actor) -> tuple[tuple[Button, ...], ...]:

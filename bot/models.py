@@ -4,6 +4,7 @@ from bot.audit import AuditEntry
 from bot.db import Base
 from bot.inbox import InboxUpdate
 from bot.outbox.models import OutboxMessage
+from bot.reminders.models import Reminder
 from bot.roster.models import Area, Invite, Member, Person, Team, Unit
 
-__all__ = ["AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Team", "Unit"]
+__all__ = ["AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "Unit"]

@@ -10,10 +10,13 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.reachability import ChatEvents
+from bot.reminders.service import ReminderHandler, Sweeper
+from bot.scheduler import build_scheduler, every
 from bot.people import load_actor
 from bot.roster.service import linked_telegram_ids
 from bot.sender import Sender
@@ -39,12 +42,18 @@ class App:
     delivery: Delivery
     menus: Menus
     sender: Sender
+    sweeper: Sweeper
+    scheduler: AsyncIOScheduler
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
+        every(self.scheduler, self.settings.sweep_seconds, self.sweeper.sweep, "reminder-sweep")
+        self.scheduler.start()
 
     async def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -81,6 +90,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, limits: Limits 
         on_migrated=events.chat_migrated, on_unreachable=events.chat_unreachable,
     )
     menus = Menus(bot)
+    sweeper = Sweeper(storage, clock, reminder_handlers(settings), quiet_hours=settings.quiet_hours, zone=settings.zone)
     dispatcher = Dispatcher(storage=fsm_storage(settings))
     dispatcher.update.outer_middleware(InboxMiddleware(storage, clock, sender))
     actors = ActorMiddleware(storage, settings)
@@ -92,7 +102,12 @@ def build_app(settings: Settings, *, clock: Clock | None = None, limits: Limits 
     dispatcher.workflow_data.update(
         settings=settings, storage=storage, clock=clock, sender=sender, menus=menus, delivery=delivery
     )
-    return App(settings, storage, clock, bot, dispatcher, delivery, menus, sender)
+    return App(settings, storage, clock, bot, dispatcher, delivery, menus, sender, sweeper, build_scheduler())
+
+
+def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:
+    """Each feature's reminder kinds and what to do when one falls due."""
+    return {}
 
 
 async def sync_menus(app: App) -> None:

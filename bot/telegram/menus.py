@@ -34,7 +34,9 @@ class Menus:
 
     async def _set(self, audience: Audience, locale: str, scope: object, language: str | None) -> None:
         with use_locale(locale):
-            commands = [BotCommand(command=spec.name, description=spec.describe()) for spec in commands_for(audience)]
+            commands = [
+                BotCommand(command=spec.shown(locale), description=spec.describe()) for spec in commands_for(audience)
+            ]
         for attempt in range(ATTEMPTS):
             try:
                 await self.bot.set_my_commands(commands, scope=scope, language_code=language)  # type: ignore[arg-type]

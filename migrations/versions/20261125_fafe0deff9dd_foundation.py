@@ -1,8 +1,8 @@
 """foundation
 
-Revision ID: 1cfa117250bb
+Revision ID: fafe0deff9dd
 Revises: 
-Create Date: 2026-11-25 23:46:55.389463
+Create Date: 2026-11-25 23:49:45.225763
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import bot.db
 
 
-revision: str = '1cfa117250bb'
+revision: str = 'fafe0deff9dd'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -107,6 +107,24 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['acting_team_id'], ['teams.id'], name=op.f('fk_people_acting_team_id_teams'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('telegram_id', name=op.f('pk_people'))
     )
+    op.create_table('reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=32), nullable=False),
+    sa.Column('due_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('respects_quiet_hours', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('done_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_reminders_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders')),
+    sa.UniqueConstraint('kind', 'subject_id', 'step', name=op.f('uq_reminders_kind_subject_id_step'))
+    )
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.create_index('ix_reminders_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reminders_team_id'), ['team_id'], unique=False)
+
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=False),
@@ -187,6 +205,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_units_team_id'))
 
     op.drop_table('units')
+    with op.batch_alter_table('reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminders_team_id'))
+        batch_op.drop_index('ix_reminders_due')
+
+    op.drop_table('reminders')
     op.drop_table('people')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_ref'))

@@ -1,0 +1,1 @@
+"""Reminders owed in the future, kept in the database and swept when due."""
