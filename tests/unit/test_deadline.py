@@ -132,6 +132,9 @@ ON_WEDNESDAY = [
     ("45 phút nữa", "25/11 10:45", True),
     ("nửa tiếng nữa", "25/11 10:30", True),
     ("sau 3 giờ", "25/11 13:00", True),
+    ("trong 2h", "25/11 12:00", True),
+    ("2h nữa", "25/11 12:00", True),
+    ("trong 2 ngày nữa", "27/11 17:00", False),
     # combinations, either order
     ("8h sáng thứ 2 tuần sau", "30/11 08:00", True),
     ("8h sang thu 2 tuan sau", "30/11 08:00", True),
@@ -280,6 +283,7 @@ def test_a_bare_early_hour_at_night_is_ambiguous_too() -> None:
         "17h thu 6 tuần sau",  # half with, half without accents
         "nửa ngày nữa",
         "17h3",
+        "sau 12h",  # "h" is a clock time, and "after 12:00" is no deadline
     ],
 )
 def test_unreadable_text_is_reported(text: str) -> None:
