@@ -177,6 +177,8 @@ def find_deadline(text: str) -> tuple[str, str | None]:
     The last keyword ("hạn", "deadline", "trước", ...) followed by a readable
     deadline wins, so "han che" (hạn chế) inside the task is left alone. A
     capitalised "Mai" right after "trước" is taken as a name, not tomorrow.
+    Without such a keyword the whole text is the task. Both parts come back
+    NFC-normalised and trimmed.
     """
     text = unicodedata.normalize("NFC", text)
     typed = same_length(str.lower, text)

@@ -17,7 +17,7 @@ then places that reading on the calendar.
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from fractions import Fraction
@@ -25,6 +25,7 @@ from fractions import Fraction
 from bot.text.fold import has_marks, strip_marks
 
 END_OF_WORKING_DAY = 17
+
 
 # ------------------------------------------------------- what a reading holds
 
@@ -115,22 +116,20 @@ _NUMBER_BY_WORD = _both_spellings(_NUMBERS)
 _UNIT_BY_WORD = _both_spellings(_UNITS)
 
 
-def alternation(words) -> str:
+def alternation(words: Iterable[str]) -> str:
     """A regex group matching any of the words, longest first, any spacing."""
     ordered = sorted(set(words), key=len, reverse=True)
     return "(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered) + ")"
 
 
 def _key(matched: str) -> str:
+    """Matched words with single spaces, to look them up in a table."""
     return " ".join(matched.split())
 
 
 # ----------------------------------------------------------- form builders
 # Each builder turns a regex match into the pieces it contributes, or None
 # when the words are there but make no sense ("25h", "31/13").
-
-_Pieces = dict[str, object]
-
 
 _Pieces = dict[str, object]
 
@@ -256,6 +255,14 @@ def _matchable(text: str) -> tuple[str, list]:
     return same_length(strip_marks, lowered), _FOLDED_FORMS
 
 
+def _form_at(forms: list, subject: str, position: int) -> tuple[re.Match, Callable] | None:
+    """The first form matching at `position`, with its builder."""
+    for pattern, build in forms:
+        if match := pattern.match(subject, position):
+            return match, build
+    return None
+
+
 def read_deadline_words(text: str) -> Reading | None:
     """Read every word of `text` as part of a deadline, or None."""
     text = unicodedata.normalize("NFC", text)
@@ -264,12 +271,10 @@ def read_deadline_words(text: str) -> Reading | None:
     first, last = None, None
     position = _SPACE.match(subject).end()
     while position < len(subject):
-        for pattern, build in forms:
-            match = pattern.match(subject, position)
-            if match:
-                break
-        else:
+        form = _form_at(forms, subject, position)
+        if form is None:
             return None
+        match, build = form
         found = build(match)
         if found is None or pieces.keys() & found.keys():
             return None
@@ -284,7 +289,7 @@ def read_deadline_words(text: str) -> Reading | None:
 
 
 class _Clash(Exception):
-    """Two words that cannot both hold: "mai tuần sau", "2 tiếng nữa thứ 6"."""
+    """Two day words that cannot both hold: "mai tuần sau", "30/11 này"."""
 
 
 def _combine(pieces: _Pieces, matched: str) -> Reading | None:

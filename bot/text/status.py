@@ -7,7 +7,8 @@ Rules, checked in this order:
   "chưa gặp khó khăn", "hết lỗi", "khỏi cần hỗ trợ"). A percent said along
   with it is kept ("được 50% thì bị lỗi": blocked, 50).
 - A percent: "50%", "50 phần trăm", "tiến độ 80", "được một nửa" (= 50).
-  100 is done; 0–99 is progress; above 100 is ignored.
+  100 is done; 0–99 is progress; above 100 is ignored; a fraction of a
+  percent is dropped ("12,5%" is 12).
 - done: "xong", "hoàn thành", "hoàn tất", "done", "đã xử lý"... unless
   negated or hedged just before ("chưa xong", "sắp xong", "gần xong") or
   asked after ("xong chưa"). Done always carries percent 100.
