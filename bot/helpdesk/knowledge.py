@@ -161,12 +161,19 @@ class _Report:
     def __init__(self, path: Path, root: yaml.Node | None) -> None:
         self.path = path
         self.root = root
-        self.problems: list[str] = []
+        self._found: list[tuple[int, str]] = []
 
     def add(self, where: tuple[str | int, ...], subject: str, message: str) -> None:
-        line = _line_of(self.root, where)
+        self.add_at(_line_of(self.root, where), f"{subject}: {message}")
+
+    def add_at(self, line: int | None, message: str) -> None:
         prefix = f"{self.path}:{line}" if line else str(self.path)
-        self.problems.append(f"{prefix}: {subject}: {message}")
+        self._found.append((line or 0, f"{prefix}: {message}"))
+
+    @property
+    def problems(self) -> list[str]:
+        """In file order, so an operator can fix them top to bottom."""
+        return [message for _, message in sorted(self._found, key=lambda found: found[0])]
 
 
 def _read(path: Path) -> tuple[Knowledge | None, list[str]]:
@@ -187,8 +194,9 @@ def _read(path: Path) -> tuple[Knowledge | None, list[str]]:
         report.add((key,), "file", f"unknown top-level key {key!r}")
     categories = _validated_list(data, "categories", Category, report)
     entries = _validated_list(data, "entries", Entry, report)
-    _check_categories(categories, report)
-    _check_entries(entries, {category.id for _, category in categories}, report)
+    category_ids = _check_unique_ids(data, "categories", report)
+    _check_unique_ids(data, "entries", report)
+    _check_entries(_items(data, "entries"), set(category_ids), report)
     if report.problems:
         return None, report.problems
     ordered = sorted((category for _, category in categories), key=lambda category: category.order)
@@ -226,7 +234,8 @@ def _validated_list(data: dict, key: str, model: type[BaseModel], report: _Repor
         except ValidationError as error:
             for detail in error.errors():
                 field = ".".join(str(part) for part in detail["loc"]) or "item"
-                report.add((key, index, *detail["loc"]), subject, f"{field}: {detail['msg']}")
+                message = detail["msg"].removeprefix("Value error, ")
+                report.add((key, index, *detail["loc"]), subject, f"{field}: {message}")
     return valid
 
 
@@ -236,40 +245,59 @@ def _subject(key: str, index: int, item: Any) -> str:
     return f"{kind} {item_id!r}" if isinstance(item_id, str) else f"{kind} #{index + 1}"
 
 
-def _check_categories(categories: list[tuple[int, Category]], report: _Report) -> None:
-    first_line: dict[str, int | None] = {}
-    for index, category in categories:
-        if category.id in first_line:
-            report.add(("categories", index, "id"), f"category {category.id!r}",
-                       f"id: duplicate id (first at line {first_line[category.id]})")
-        else:
-            first_line[category.id] = _line_of(report.root, ("categories", index, "id"))
+def _items(data: dict, key: str) -> list[tuple[int, dict]]:
+    """(index, item) for the mapping items of data[key], valid or not."""
+    items = data.get(key)
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, dict)] if isinstance(items, list) else []
 
 
-def _check_entries(entries: list[tuple[int, Entry]], known_categories: set[str], report: _Report) -> None:
+def _check_unique_ids(data: dict, key: str, report: _Report) -> list[str]:
+    """Report repeated ids in data[key]; return the ids seen."""
     first_line: dict[str, int | None] = {}
-    phrasing_owner: dict[str, str] = {}
-    for index, entry in entries:
-        subject = f"entry {entry.id!r}"
-        at = ("entries", index)
-        if entry.id in first_line:
-            report.add((*at, "id"), subject, f"id: duplicate id (first at line {first_line[entry.id]})")
+    for index, item in _items(data, key):
+        item_id = item.get("id")
+        if not isinstance(item_id, str):
             continue
-        first_line[entry.id] = _line_of(report.root, (*at, "id"))
-        if entry.category not in known_categories:
+        if item_id in first_line:
+            report.add((key, index, "id"), _subject(key, index, item),
+                       f"id: duplicate id (first at line {first_line[item_id]})")
+        else:
+            first_line[item_id] = _line_of(report.root, (key, index, "id"))
+    return list(first_line)
+
+
+def _check_entries(entries: list[tuple[int, dict]], known_categories: set[str], report: _Report) -> None:
+    """Checks across fields and entries, run on the raw items so an entry with a typo elsewhere is checked too."""
+    phrasing_owner: dict[str, str] = {}
+    for index, item in entries:
+        subject, at = _subject("entries", index, item), ("entries", index)
+        category = item.get("category")
+        if isinstance(category, str) and category not in known_categories:
             known = ", ".join(sorted(known_categories))
-            report.add((*at, "category"), subject, f"category: unknown category {entry.category!r} (known: {known})")
-        for locale in LOCALES:
-            html = getattr(entry.answer, locale)
-            for problem in answer_problems(html) if html else []:
+            report.add((*at, "category"), subject, f"category: unknown category {category!r} (known: {known})")
+        answer, question = _texts(item.get("answer")), _texts(item.get("question"))
+        for locale, html in answer.items():
+            for problem in answer_problems(html):
                 report.add((*at, "answer", locale), subject, f"answer.{locale}: {problem}")
-        if entry.answer.en and not entry.question.en:
+        if answer.get("en") and not question.get("en"):
             report.add((*at, "question"), subject, "question.en: needed when answer.en is given")
-        for number, phrasing in enumerate(entry.phrasings):
-            owner = phrasing_owner.setdefault(normalize(phrasing), entry.id)
-            if owner != entry.id:
+        phrasings = item.get("phrasings")
+        for number, phrasing in enumerate(phrasings if isinstance(phrasings, list) else []):
+            if not isinstance(phrasing, str) or not isinstance(item.get("id"), str):
+                continue
+            owner = phrasing_owner.setdefault(normalize(phrasing), item["id"])
+            if owner != item["id"]:
                 report.add((*at, "phrasings", number), subject,
                            f"phrasings: {phrasing!r} is also a phrasing of entry {owner!r}")
+
+
+def _texts(value: Any) -> dict[str, str]:
+    """The non-empty strings of a raw vi/en text (a bare string is Vietnamese)."""
+    if isinstance(value, str):
+        value = {"vi": value}
+    if not isinstance(value, dict):
+        return {}
+    return {locale: value[locale] for locale in LOCALES if isinstance(value.get(locale), str) and value[locale].strip()}
 
 
 def _check_duplicate_keys(node: yaml.Node | None, report: _Report) -> None:
@@ -278,8 +306,7 @@ def _check_duplicate_keys(node: yaml.Node | None, report: _Report) -> None:
         seen: set[str] = set()
         for key_node, _ in mapping.value:
             if key_node.value in seen:
-                line = key_node.start_mark.line + 1
-                report.problems.append(f"{report.path}:{line}: key {key_node.value!r} appears twice in one item")
+                report.add_at(key_node.start_mark.line + 1, f"key {key_node.value!r} appears twice in one item")
             seen.add(key_node.value)
 
 
