@@ -73,7 +73,7 @@ class BotAPI:
 
     async def answer_fault(self, request: web.Request, fault: Fault, record: Any) -> web.StreamResponse:
         if fault.timeout:
-            await asyncio.sleep(self.timeout_fault_seconds)
+            await asyncio.sleep(fault.hold_seconds or self.timeout_fault_seconds)
         if fault.drop or fault.timeout:
             record.description = f"injected fault: {fault.name}"
             return drop_connection(request)

@@ -443,7 +443,7 @@ async def send_chat_action(call: Call) -> Any:
 async def get_chat(call: Call) -> Any:
     state = call.state
     chat = state.find_chat(call.params.values.get("chat_id"))
-    if chat is None or (chat.user is not None and not chat.user.has_started):
+    if chat is None or (chat.user is not None and not chat.user.has_started) or chat.bot_status == "left":
         raise bad_request("chat not found")
     if chat.migrated_to is not None:
         raise bad_request("group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": chat.migrated_to})

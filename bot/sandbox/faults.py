@@ -27,6 +27,7 @@ class Fault:
     code: int | None = None
     drop: bool = False
     timeout: bool = False
+    hold_seconds: float | None = None  # how long a "timeout" fault keeps the request open
     retry_after: int | None = None
     description: str | None = None
     method: str | None = None
@@ -38,6 +39,7 @@ class Fault:
             code=spec.get("code"),
             drop=bool(spec.get("drop")),
             timeout=bool(spec.get("timeout")),
+            hold_seconds=spec.get("hold_seconds"),
             retry_after=spec.get("retry_after"),
             description=spec.get("description"),
             method=spec.get("method"),

@@ -75,11 +75,11 @@ def check_commands(commands: Any) -> list[dict[str, str]]:
         if not isinstance(item, dict):
             raise bad_request("can't parse BotCommand JSON object")
         command, description = item.get("command"), item.get("description")
-        if not isinstance(command, str) or not _COMMAND.match(command.lower().lstrip("/")):
+        if not isinstance(command, str) or not _COMMAND.match(command.removeprefix("/")):
             raise bad_request("BOT_COMMAND_INVALID")
         if not isinstance(description, str) or not 1 <= len(description.strip()) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        checked.append({"command": command.lower().lstrip("/"), "description": description.strip()})
+        checked.append({"command": command.removeprefix("/"), "description": description.strip()})
     return checked
 
 

@@ -103,9 +103,13 @@ class SandboxState:
             name = chat_id[1:].lower()
             return next((c for c in self.chats.values() if c.user and (c.user.username or "").lower() == name), None)
         try:
-            return self.chats.get(int(chat_id))  # type: ignore[arg-type]
+            number = int(chat_id)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             return None
+        user = self.users.get(number)
+        if number not in self.chats and user is not None and user.has_started:
+            return self.ensure_private_chat(user)
+        return self.chats.get(number)
 
     def chat_for_bot(self, chat_id: int | str | None) -> Chat:
         """The chat the bot addresses, or the error Telegram gives for it."""
@@ -129,8 +133,8 @@ class SandboxState:
         kind = "supergroup chat" if chat.type == "supergroup" else "group chat"
         if chat.bot_status == "kicked":
             raise forbidden(f"bot was kicked from the {kind}")
-        if chat.bot_status == "left":
-            raise forbidden(f"bot is not a member of the {kind}")
+        if chat.bot_status == "left":  # never added: Telegram does not know the chat for this bot
+            raise bad_request(CHAT_NOT_FOUND)
         return chat
 
     def message(self, chat_id: int, message_id: int | None) -> Message | None:

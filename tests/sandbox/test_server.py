@@ -388,7 +388,7 @@ async def test_groups_membership_and_upgrade(bot: Bot, client) -> None:
     await client.register_user(ALICE, "Alice")
     await client.register_group(GROUP, "Tổ IT")
     await client.add_member(GROUP, ALICE)
-    with pytest.raises(TelegramForbiddenError, match="bot is not a member of the group chat"):
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.send_message(GROUP, "hi")
     await client.add_bot_to_group(GROUP, by=ALICE)
     updates = await bot.get_updates()
@@ -500,3 +500,31 @@ async def test_two_pollers_conflict(sandbox: SandboxServer) -> None:
     finally:
         await first.session.close()
         await second.session.close()
+
+
+async def test_token_never_reaches_logs(sandbox: SandboxServer, bot: Bot, client, caplog) -> None:
+    caplog.set_level("DEBUG")
+    await started(client)
+    await client.set_faults(next=[{"drop": True}, {"code": 502}])
+    for _ in range(2):
+        with pytest.raises((TelegramNetworkError, TelegramServerError)):
+            await bot.get_me()
+    await bot.send_message(ALICE, "ok")
+    assert TOKEN not in caplog.text
+    assert TOKEN.split(":")[1] not in json.dumps(await client.calls())
+
+
+async def test_person_edits_forwards_and_reset(bot: Bot, client) -> None:
+    alice = await client.register_user(ALICE, "Alice", username="alice_t")
+    await client.register_user(BOB, "Bob")
+    sent = await alice.says("bao cao xong")
+    await alice.edits(sent, "báo cáo xong")
+    await alice.forwards("tin của Bob", original_sender=BOB)
+    updates = await bot.get_updates()
+    assert updates[1].edited_message is not None and updates[1].edited_message.text == "báo cáo xong"
+    assert updates[2].message.forward_origin.sender_user.id == BOB
+    events = await client.wait(after=0, chat_id=ALICE, timeout=1)
+    assert [e["kind"] for e in events] == ["message", "edit", "message"]
+    await client.reset()
+    assert await client.call("GET", "/chats") == []
+    assert await client.calls() == []
