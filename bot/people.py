@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import choose_locale
@@ -16,6 +17,7 @@ class Actor:
     locale: str
     membership: Member | None  # the team they act for now; None for a citizen
     memberships: list[Member]
+    known: bool = True  # False until a member's first contact has been recorded
 
     @property
     def audience(self) -> Audience:
@@ -49,7 +51,7 @@ async def load_actor(
         telegram=telegram_language,
         default=default_locale,
     )
-    return Actor(telegram_id=telegram_id, locale=locale, membership=acting, memberships=teams)
+    return Actor(telegram_id=telegram_id, locale=locale, membership=acting, memberships=teams, known=person is not None)
 
 
 async def _person(session: AsyncSession, telegram_id: int) -> Person:
@@ -58,6 +60,16 @@ async def _person(session: AsyncSession, telegram_id: int) -> Person:
         person = Person(telegram_id=telegram_id)
         session.add(person)
     return person
+
+
+async def remember_contact(session: AsyncSession, telegram_id: int) -> None:
+    """A member has written to the bot: from now on it may set their menu and write first."""
+    await _person(session, telegram_id)
+    await session.flush()
+
+
+async def contacted_telegram_ids(session: AsyncSession) -> set[int]:
+    return set(await session.scalars(select(Person.telegram_id)))
 
 
 async def remember_language(session: AsyncSession, telegram_id: int, locale: str) -> str | None:

@@ -69,7 +69,7 @@ def allows(audience: Audience, action: Action) -> bool:
 
 
 def audience_of(role: Role | None) -> Audience:
-    return Audience(role.value) if role else Audience.CITIZEN
+    return Audience(str(role)) if role else Audience.CITIZEN
 
 
 def permission_table_markdown() -> str:

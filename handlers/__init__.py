@@ -1,4 +1,5 @@
-"""aiogram routers. Each module exposes one `router`; build_router() assembles them."""
+"""aiogram routers. Each module has its handlers and a `router()` that builds a fresh
+Router registering them (a Router can be attached once, and tests build many bots)."""
 
 from aiogram import Router
 
@@ -9,5 +10,5 @@ def build_router() -> Router:
     root = Router(name="dieuphoi")
     # Order matters: specific commands first, the catch-all last.
     for module in (start, language, team, fallback):
-        root.include_router(module.router)
+        root.include_router(module.router())
     return root

@@ -9,10 +9,6 @@ from bot.people import Actor
 from bot.sender import Sender
 from bot.ui import Message as Reply
 
-router = Router(name="fallback")
-
-
-@router.message(F.chat.type == "private", F.text.startswith("/"))
 async def unknown_command(message: Message, actor: Actor, sender: Sender) -> None:
     if actor.is_citizen:
         await sender.send(message.chat.id, citizen_home())
@@ -20,7 +16,6 @@ async def unknown_command(message: Message, actor: Actor, sender: Sender) -> Non
     await sender.send(message.chat.id, Reply(_("Tôi chưa hiểu lệnh này. Gõ /trogiup để xem những việc bạn có thể làm.")))
 
 
-@router.message(F.chat.type == "private")
 async def anything_else(message: Message, actor: Actor, sender: Sender) -> None:
     if actor.is_citizen:
         await sender.send(message.chat.id, citizen_home())
@@ -28,6 +23,13 @@ async def anything_else(message: Message, actor: Actor, sender: Sender) -> None:
     await sender.send(message.chat.id, Reply(_("Tôi chưa hiểu tin nhắn này. Gõ /trogiup để xem những việc bạn có thể làm.")))
 
 
-@router.callback_query()
 async def stale_button(query: CallbackQuery) -> None:
     await query.answer(_("Nút này không còn hiệu lực. Gõ /start để bắt đầu lại."), show_alert=True)
+
+
+def router() -> Router:
+    router = Router(name="fallback")
+    router.message.register(unknown_command, F.chat.type == "private", F.text.startswith("/"))
+    router.message.register(anything_else, F.chat.type == "private")
+    router.callback_query.register(stale_button)
+    return router

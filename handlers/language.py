@@ -17,20 +17,15 @@ from bot.ui import Button, rows
 from bot.ui import Message as Reply
 from handlers.filters import command
 
-router = Router(name="language")
-
-
 class LanguageChoice(CallbackData, prefix="lg1"):
     locale: str
 
 
-@router.message(command(LANGUAGE), flags={"action": LANGUAGE.action})
 async def ask_language(message: Message, sender: Sender) -> None:
     buttons = rows([Button(language_name(code), data=LanguageChoice(locale=code).pack()) for code in SUPPORTED])
     await sender.send(message.chat.id, Reply(_("Chọn ngôn ngữ / Choose your language:"), buttons))
 
 
-@router.callback_query(LanguageChoice.filter(), flags={"action": LANGUAGE.action})
 async def set_language(
     query: CallbackQuery, callback_data: LanguageChoice, actor: Actor, storage: Storage, clock: Clock,
     sender: Sender, menus: Menus,
@@ -52,6 +47,13 @@ async def set_language(
         await menus.set_for(actor.telegram_id, actor.audience, callback_data.locale)
 
 
-@router.callback_query(F.data.startswith("lg1:"))
 async def stale_language(query: CallbackQuery) -> None:
     await query.answer(_("Lựa chọn không hợp lệ."), show_alert=True)
+
+
+def router() -> Router:
+    router = Router(name="language")
+    router.message.register(ask_language, command(LANGUAGE), flags={"action": LANGUAGE.action})
+    router.callback_query.register(set_language, LanguageChoice.filter(), flags={"action": LANGUAGE.action})
+    router.callback_query.register(stale_language, F.data.startswith("lg1:"))
+    return router

@@ -10,15 +10,13 @@ from bot.home import audience_of_member, greeting, help_message, home, team_choi
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.i18n import use_locale
-from bot.people import Actor
+from bot.people import Actor, remember_contact
 from bot.roster.invites import InviteRefusal, Redeemed, looks_like_invite, redeem_invite
 from bot.sender import Sender
 from bot.storage import Storage
 from bot.telegram.menus import Menus
 from bot.ui import Message as Reply
 from handlers.filters import command
-
-router = Router(name="start")
 
 REFUSALS = {
     InviteRefusal.UNKNOWN: N_("Mã mời không hợp lệ. Vui lòng kiểm tra lại đường dẫn hoặc xin Tổ trưởng một mã mới."),
@@ -29,7 +27,6 @@ REFUSALS = {
 }
 
 
-@router.message(command(START), flags={"action": START.action})
 async def start(
     message: Message, command: CommandObject, actor: Actor, storage: Storage, clock: Clock, sender: Sender, menus: Menus
 ) -> None:
@@ -49,6 +46,8 @@ async def _redeem(message: Message, code: str, storage: Storage, clock: Clock, s
     assert message.from_user is not None
     async with storage.transaction() as session:
         outcome = await redeem_invite(session, code, telegram_id=message.from_user.id, now=clock.now())
+        if isinstance(outcome, Redeemed):
+            await remember_contact(session, message.from_user.id)
     if isinstance(outcome, Redeemed):
         member = outcome.member
         locale = member.language or (message.from_user.language_code or "vi")[:2]
@@ -59,6 +58,12 @@ async def _redeem(message: Message, code: str, storage: Storage, clock: Clock, s
         await sender.send(message.chat.id, Reply(_(REFUSALS[outcome])))
 
 
-@router.message(command(HELP), flags={"action": HELP.action})
 async def help_(message: Message, actor: Actor, sender: Sender) -> None:
     await sender.send(message.chat.id, help_message(actor))
+
+
+def router() -> Router:
+    router = Router(name="start")
+    router.message.register(start, command(START), flags={"action": START.action})
+    router.message.register(help_, command(HELP), flags={"action": HELP.action})
+    return router

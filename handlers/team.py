@@ -16,14 +16,10 @@ from bot.telegram.menus import Menus
 from bot.ui import Message as Reply
 from handlers.filters import command
 
-router = Router(name="team")
-
-
 class TeamChoice(CallbackData, prefix="tm1"):
     team_id: int
 
 
-@router.message(command(TEAM), flags={"action": TEAM.action})
 async def ask_team(message: Message, actor: Actor, sender: Sender) -> None:
     if not actor.needs_team_choice:
         await sender.send(message.chat.id, Reply(_("Bạn chỉ thuộc một tổ, không cần chọn.")))
@@ -31,7 +27,6 @@ async def ask_team(message: Message, actor: Actor, sender: Sender) -> None:
     await sender.send(message.chat.id, team_choice(actor))
 
 
-@router.callback_query(TeamChoice.filter(), flags={"action": TEAM.action})
 async def set_team(
     query: CallbackQuery, callback_data: TeamChoice, actor: Actor, storage: Storage, clock: Clock,
     sender: Sender, menus: Menus,
@@ -52,6 +47,13 @@ async def set_team(
     await menus.set_for(actor.telegram_id, actor.audience, actor.locale)
 
 
-@router.callback_query(F.data.startswith("tm1:"))
 async def stale_team(query: CallbackQuery) -> None:
     await query.answer(_("Bạn không thuộc tổ này."), show_alert=True)
+
+
+def router() -> Router:
+    router = Router(name="team")
+    router.message.register(ask_team, command(TEAM), flags={"action": TEAM.action})
+    router.callback_query.register(set_team, TeamChoice.filter(), flags={"action": TEAM.action})
+    router.callback_query.register(stale_team, F.data.startswith("tm1:"))
+    return router

@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.reachability import ChatEvents
 from bot.reminders.service import ReminderHandler, Sweeper
 from bot.scheduler import build_scheduler, every
-from bot.people import load_actor
+from bot.people import contacted_telegram_ids, load_actor
 from bot.roster.service import linked_telegram_ids
 from bot.sender import Sender
 from bot.storage import Storage
@@ -93,7 +93,7 @@ def build_app(settings: Settings, *, clock: Clock | None = None, limits: Limits 
     sweeper = Sweeper(storage, clock, reminder_handlers(settings), quiet_hours=settings.quiet_hours, zone=settings.zone)
     dispatcher = Dispatcher(storage=fsm_storage(settings))
     dispatcher.update.outer_middleware(InboxMiddleware(storage, clock, sender))
-    actors = ActorMiddleware(storage, settings)
+    actors = ActorMiddleware(storage, settings, menus)
     permissions = PermissionMiddleware(storage, clock, sender)
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         observer.outer_middleware(actors)
@@ -111,29 +111,41 @@ def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:
 
 
 async def sync_menus(app: App) -> None:
-    """Set every linked person's menu (acting role, own language) and the citizens' default."""
+    """Set the citizens' default menus, and each member's who has written to the bot
+    (Telegram refuses a chat-scoped menu for a chat that does not exist yet)."""
     await app.menus.set_defaults(app.settings.default_locale)
     async with app.storage.read() as session:
+        contacted = await contacted_telegram_ids(session)
         people = [
             await load_actor(session, telegram_id, telegram_language=None, default_locale=app.settings.default_locale)
             for telegram_id in await linked_telegram_ids(session)
+            if telegram_id in contacted
         ]
     for actor in people:
         await app.menus.set_for(actor.telegram_id, actor.audience, actor.locale)
 
 
-async def run_polling(app: App) -> None:
-    """Long polling; each update is recorded and handled before the next is fetched,
-    so Telegram never learns of an update as handled before it was."""
+async def start(app: App) -> None:
+    """Everything but the updates: workers, timer, command menus."""
     me = await app.bot.get_me()
-    log.info("polling as @%s", me.username)
+    log.info("starting as @%s", me.username)
     await app.start_workers()
     await sync_menus(app)
+
+
+async def poll(app: App) -> None:
+    """Long polling; each update is recorded and handled before the next is fetched,
+    so Telegram never learns of an update as handled before it was."""
+    await app.dispatcher.start_polling(
+        app.bot, handle_as_tasks=False, polling_timeout=POLLING_TIMEOUT,
+        allowed_updates=app.dispatcher.resolve_used_update_types(), handle_signals=False,
+        close_bot_session=False,
+    )
+
+
+async def run_polling(app: App) -> None:
+    await start(app)
     try:
-        await app.dispatcher.start_polling(
-            app.bot, handle_as_tasks=False, polling_timeout=POLLING_TIMEOUT,
-            allowed_updates=app.dispatcher.resolve_used_update_types(), handle_signals=False,
-            close_bot_session=False,
-        )
+        await poll(app)
     finally:
         await app.stop()

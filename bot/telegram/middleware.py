@@ -19,10 +19,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import gettext as _
 from bot.i18n import set_locale
-from bot.people import Actor, load_actor
+from bot.people import Actor, load_actor, remember_contact
 from bot.permissions import Action
 from bot.sender import Sender
 from bot.storage import Storage
+from bot.telegram.menus import Menus
 from bot.ui import Message as Reply
 
 log = logging.getLogger("dieuphoi.updates")
@@ -71,8 +72,8 @@ class InboxMiddleware(BaseMiddleware):
 class ActorMiddleware(BaseMiddleware):
     """Outer middleware on messages and button presses: load the person once."""
 
-    def __init__(self, storage: Storage, settings: Settings) -> None:
-        self.storage, self.settings = storage, settings
+    def __init__(self, storage: Storage, settings: Settings, menus: Menus) -> None:
+        self.storage, self.settings, self.menus = storage, settings, menus
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user = data.get("event_from_user")
@@ -82,9 +83,19 @@ class ActorMiddleware(BaseMiddleware):
             actor = await load_actor(
                 session, user.id, telegram_language=user.language_code, default_locale=self.settings.default_locale
             )
+        if not actor.is_citizen and not actor.known:
+            await self._first_contact(actor)
         set_locale(actor.locale)
         data["actor"] = actor
         return await handler(event, data)
+
+
+    async def _first_contact(self, actor: Actor) -> None:
+        """A member's first message: remember it, and give them their role's menu."""
+        async with self.storage.transaction() as session:
+            await remember_contact(session, actor.telegram_id)
+        actor.known = True
+        await self.menus.set_for(actor.telegram_id, actor.audience, actor.locale)
 
 
 class PermissionMiddleware(BaseMiddleware):

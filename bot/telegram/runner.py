@@ -52,6 +52,7 @@ async def run_sandbox(settings: Settings, *, port: int | None, announce: bool) -
     The sandbox gets a fresh random token and, unless DIEUPHOI_DATABASE_URL is
     set, a database file of its own, so a demo never touches production data.
     """
+    from bot.sandbox.demo import populate
     from bot.sandbox.server import SandboxServer
 
     token = f"{secrets.randbelow(9 * 10**8) + 10**8}:sandbox{secrets.token_urlsafe(24)}"
@@ -59,7 +60,7 @@ async def run_sandbox(settings: Settings, *, port: int | None, announce: bool) -
                            bot_username=SANDBOX_BOT_USERNAME)
     await server.start()
     roster = settings.roster or DEMO_ROSTER
-    await server.populate_demo(load_roster(roster))
+    populate(server.state, load_roster(roster))
     sandbox_settings = settings.model_copy(update={
         "bot_token": SecretStr(token),
         "api_url": server.url,
