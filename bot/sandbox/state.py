@@ -68,6 +68,7 @@ class SandboxState:
         self.faults = FaultInjector()
         self.calls = CallLog()
         self.events = EventLog()
+        self.updates = UpdateQueue()  # kept across resets: pollers and the webhook sender wait on it
         self.reset_world()
 
     def reset_world(self) -> None:
@@ -78,7 +79,7 @@ class SandboxState:
         self.files: dict[str, StoredFile] = {}
         self.callbacks: dict[str, CallbackQuery] = {}
         self.commands = CommandMenus()
-        self.updates = UpdateQueue()
+        self.updates.forget()
         self.webhook: WebhookConfig | None = None
         self._ids = itertools.count(1)
 

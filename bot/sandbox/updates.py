@@ -54,6 +54,12 @@ class UpdateQueue:
     def drop_all(self) -> None:
         self.pending.clear()
 
+    def forget(self) -> None:
+        """Back to new (ids keep growing, so a running poller's offset stays meaningful)."""
+        self.pending.clear()
+        self.allowed_updates = []
+        self._changed.notify()
+
     async def poll(self, offset: int, limit: int, timeout: float) -> list[dict[str, Any]]:
         """getUpdates: confirm by offset, then wait up to `timeout` for something to return."""
         self.confirm(offset)

@@ -200,7 +200,8 @@ async def test_second_get_updates_terminates_the_first(sandbox, http) -> None:
     assert status == 409
     assert body["description"] == (
         "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
-    second.cancel()
+    status, body = await second
+    assert (status, body["result"]) == (200, [])
 
 
 async def test_webhook_delivers_in_order_with_secret_and_retries(sandbox, http, client) -> None:
@@ -528,3 +529,25 @@ async def test_person_edits_forwards_and_reset(bot: Bot, client) -> None:
     await client.reset()
     assert await client.call("GET", "/chats") == []
     assert await client.calls() == []
+
+
+async def test_timeout_fault_leaves_the_request_unanswered(sandbox: SandboxServer, client) -> None:
+    impatient = make_bot(sandbox, timeout=0.3)
+    try:
+        await client.set_faults(next=[{"timeout": True, "hold_seconds": 5}])
+        with pytest.raises(TelegramNetworkError, match="timeout"):
+            await impatient.get_me()
+        assert (await impatient.get_me()).username == "dieuphoi_bot"
+    finally:
+        await impatient.session.close()
+
+
+async def test_reset_keeps_a_running_poll_working(sandbox: SandboxServer, http, client) -> None:
+    await started(client)
+    await client.reset()
+    poll = asyncio.create_task(call(http, sandbox, "getUpdates", timeout=5))
+    await polls_started(sandbox, 1)
+    sent = await client.register_user(BOB, "Bob")
+    said = await sent.says("sau khi reset")
+    _, body = await poll
+    assert [u["update_id"] for u in body["result"]] == [said.update_id]
