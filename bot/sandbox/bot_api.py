@@ -42,11 +42,12 @@ class BotAPI:
         state = self.state
         method = request.match_info["method"]
         spec = METHODS.get(method.lower())
+        name = spec.name if spec else method
         try:
             params = await Params.read(request)
         except BotAPIError as error:
-            return answer_error(error)
-        record = state.calls.start(state.wall_clock(), spec.name if spec else method, params.loggable())
+            return self.logged_error(state.calls.start(state.wall_clock(), name, {}), error)
+        record = state.calls.start(state.wall_clock(), name, params.loggable())
         if request.match_info["token"] not in self.tokens:
             return self.logged_error(record, UNAUTHORIZED)
         if spec is None:

@@ -78,7 +78,10 @@ def formatted(text: str | None, parse_mode: str | None, entities: Any) -> tuple[
         raise bad_request(f"unsupported parse_mode {parse_mode!r} in the sandbox (only HTML)")
     else:
         given = [Entity(e["type"], e["offset"], e["length"], _entity_extra(e)) for e in _entity_list(entities)]
-        plain, fixed = fix_formatted_text(text, given)
+        try:
+            plain, fixed = fix_formatted_text(text, given)
+        except TelegramHTMLError as error:
+            raise bad_request(error.description) from error
         found = [e.as_dict() for e in fixed]
     return plain, with_auto_entities(plain, found)
 

@@ -253,12 +253,19 @@ class SandboxState:
             "forward_from_id": message.forward_from_id,
             "edit_count": message.edit_count,
             "deleted": message.deleted,
-            "document": message.document,
-            "photo": message.photo,
+            "document": with_download_url(message.document),
+            "photo": [with_download_url(size) for size in message.photo] if message.photo else None,
             "service": message.service,
             "options": message.options,
         }
         return out
+
+
+def with_download_url(file: dict[str, Any] | None) -> dict[str, Any] | None:
+    """File metadata plus the control API path that serves its bytes."""
+    if file is None:
+        return None
+    return {**file, "download_url": f"/sandbox/files/{file['file_id']}"}
 
 
 def chat_member_status(state: SandboxState, chat: Chat, user_id: int) -> str:
