@@ -55,6 +55,12 @@ class Settings(BaseSettings):
         timedelta(hours=2),
     )
     escalate_after: Duration = timedelta(hours=24)
+    decision_remind_after: Duration = timedelta(hours=4)
+    convene_remind_before: Duration = timedelta(minutes=30)
+    # Letterhead of the secondment paperwork (Tờ trình, Quyết định): the place in the
+    # date line and the department the team belongs to.
+    document_place: str = "Hòa Bình"
+    document_department: str = "Sở Thông tin và Truyền thông"
     quiet_hours: Annotated[QuietHours | None, NoDecode] = QuietHours((time(22, 0), time(6, 30)))
     sweep_seconds: float = Field(default=30, gt=0)
 
@@ -92,7 +98,9 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone (use an IANA name such as Asia/Ho_Chi_Minh)") from None
         return value
 
-    @field_validator("invite_ttl", "ack_within", "escalate_after", mode="before")
+    @field_validator(
+        "invite_ttl", "ack_within", "escalate_after", "decision_remind_after", "convene_remind_before", mode="before"
+    )
     @classmethod
     def _duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
