@@ -82,6 +82,7 @@ class Entry(BaseModel):
     category: Slug
     question: Text
     phrasings: list[NonEmpty] = Field(min_length=2)
+    phrasings_en: list[NonEmpty] = []
     keywords: list[NonEmpty] = []
     answer: Text
     links: list[Link] = []
@@ -281,14 +282,15 @@ def _check_entries(entries: list[tuple[int, dict]], known_categories: set[str], 
                 report.add((*at, "answer", locale), subject, f"answer.{locale}: {problem}")
         if answer.get("en") and not question.get("en"):
             report.add((*at, "question"), subject, "question.en: needed when answer.en is given")
-        phrasings = item.get("phrasings")
-        for number, phrasing in enumerate(phrasings if isinstance(phrasings, list) else []):
-            if not isinstance(phrasing, str) or not isinstance(item.get("id"), str):
-                continue
-            owner = phrasing_owner.setdefault(normalize(phrasing), item["id"])
-            if owner != item["id"]:
-                report.add((*at, "phrasings", number), subject,
-                           f"phrasings: {phrasing!r} is also a phrasing of entry {owner!r}")
+        for field in ("phrasings", "phrasings_en"):
+            phrasings = item.get(field)
+            for number, phrasing in enumerate(phrasings if isinstance(phrasings, list) else []):
+                if not isinstance(phrasing, str) or not isinstance(item.get("id"), str):
+                    continue
+                owner = phrasing_owner.setdefault(normalize(phrasing), item["id"])
+                if owner != item["id"]:
+                    report.add((*at, field, number), subject,
+                               f"{field}: {phrasing!r} is also a phrasing of entry {owner!r}")
 
 
 def _texts(value: Any) -> dict[str, str]:

@@ -12,6 +12,8 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 # Folded shorthand → folded full form. Keys are word sequences; the longest
 # sequence wins, so "pc covid" becomes one word before "pc" alone is tried.
+# Shorthand is spelled out first, then question forms are read, so "lm sao"
+# and "ntn" are questions of "how" too.
 SHORTHANDS: dict[tuple[str, ...], str] = {
     # negation and "can"
     ("k",): "khong", ("ko",): "khong", ("kg",): "khong", ("kh",): "khong",
@@ -22,6 +24,7 @@ SHORTHANDS: dict[tuple[str, ...], str] = {
     ("sdt",): "so dien thoai", ("dt",): "dien thoai", ("dthoai",): "dien thoai",
     ("dtdd",): "dien thoai di dong",
     ("smartphone",): "dien thoai thong minh", ("smart", "phone"): "dien thoai thong minh",
+    ("phone",): "dien thoai", ("without",): "khong co",
     ("app",): "ung dung", ("apps",): "ung dung", ("ud",): "ung dung",
     ("pc", "covid"): "pc-covid", ("pc", "covi"): "pc-covid", ("pccovid",): "pc-covid",
     ("pc",): "pc-covid",
@@ -53,41 +56,45 @@ SHORTHANDS: dict[tuple[str, ...], str] = {
 QUESTION_FORMS: dict[tuple[str, ...], str] = {
     ("nhu", "the", "nao"): "cach", ("lam", "the", "nao"): "cach", ("the", "nao"): "cach",
     ("nhu", "nao"): "cach", ("lam", "sao"): "cach", ("kieu", "gi"): "cach",
-    ("huong", "dan"): "cach",
+    ("huong", "dan"): "cach", ("cach", "ly"): "cachly",  # "cách ly" is quarantine, not a "how"
     ("tai", "sao"): "taisao", ("vi", "sao"): "taisao", ("de", "lam", "gi"): "taisao",
     ("la", "gi"): "",
+    ("how", "do", "i"): "cach", ("how", "can", "i"): "cach", ("how", "to"): "cach", ("how",): "cach",
 }
 # Single words that carry no topic: politeness, pronouns, particles. Not
 # "minh" (thông minh), "nha" (nhà), "anh" (phản ánh) nor "ban" (bản đồ):
 # folded, they are content words too. "cho" is also "chợ" but mostly "for".
+# English ones for the English locale, leaving out those that are Vietnamese
+# words once folded: "do" (đỏ), "to" (tờ), "can" (căn), "the" (thẻ), "in" (in).
 FILLERS: frozenset[str] = frozenset(
     "a ah ad admin oi nhe nhi vay hoi em toi chi sao giup voi "
-    "la thi de duoc gi nao cho".split()
+    "la thi de duoc gi nao cho "
+    "i is my me am are what where who which for of it you your does should".split()
 )
-_PHRASES: dict[tuple[str, ...], str] = {**SHORTHANDS, **QUESTION_FORMS}
-_LONGEST_PHRASE = max(len(key) for key in _PHRASES)
 
 
 def normalize(text: str) -> str:
     """Folded words of `text` with shorthand expanded and filler words dropped."""
-    words = expand_shorthand(_NOT_WORD.sub(" ", fold(text)).split())
+    words = _NOT_WORD.sub(" ", fold(text)).split()
+    words = replace_phrases(replace_phrases(words, SHORTHANDS), QUESTION_FORMS)
     if len(words) > 1 and words[-1] == "khong":
         words.pop()  # "có ... không?" asks yes or no; the "không" is not the topic
     return " ".join(word for word in words if word not in FILLERS)
 
 
-def expand_shorthand(words: list[str]) -> list[str]:
-    """Spell out chat shorthand ("ko", "sdt", "pc covid") and drop question forms ("làm sao")."""
-    expanded: list[str] = []
+def replace_phrases(words: list[str], table: dict[tuple[str, ...], str]) -> list[str]:
+    """Replace the word sequences found in `table`, longest first, left to right."""
+    longest = max(len(key) for key in table)
+    replaced: list[str] = []
     position = 0
     while position < len(words):
-        for size in range(min(_LONGEST_PHRASE, len(words) - position), 0, -1):
-            full = _PHRASES.get(tuple(words[position : position + size]))
+        for size in range(min(longest, len(words) - position), 0, -1):
+            full = table.get(tuple(words[position : position + size]))
             if full is not None:
-                expanded.extend(full.split())
+                replaced.extend(full.split())
                 position += size
                 break
         else:
-            expanded.append(words[position])
+            replaced.append(words[position])
             position += 1
-    return expanded
+    return replaced

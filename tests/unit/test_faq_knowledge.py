@@ -236,3 +236,10 @@ def test_command_line_check(tmp_path, capsys):
     assert "OK" in capsys.readouterr().out
     assert main([str(write(tmp_path, VALID.replace("id: hotline", "id: Hotline!")))]) == 1
     assert "entry 'Hotline!'" in capsys.readouterr().out
+
+
+def test_english_phrasing_shared_with_another_entry_is_reported(tmp_path):
+    text = VALID.replace('    phrasings: ["sdt duong day nong", "hotline"]',
+                         '    phrasings: ["sdt duong day nong", "hotline"]\n    phrasings_en: ["quet qr the nao"]')
+    problems = check_knowledge_file(write(tmp_path, text))
+    assert len(problems) == 1 and "phrasings_en" in problems[0] and "'scan_howto'" in problems[0]
