@@ -34,8 +34,12 @@ START = CommandSpec("start", "start", Action.USE_HELPDESK, N_("Bắt đầu, v�
 HELP = CommandSpec("trogiup", "help", Action.USE_HELPDESK, N_("Những việc bạn có thể làm"))
 LANGUAGE = CommandSpec("ngonngu", "language", Action.CHANGE_LANGUAGE, N_("Đổi ngôn ngữ"))
 TEAM = CommandSpec("nhom", "team", Action.SWITCH_TEAM, N_("Chọn tổ đang làm việc"))
+SECONDMENT = CommandSpec(
+    "trungdung", "secondment", Action.PROPOSE_SECONDMENT, N_("Đề nghị Giám đốc trưng dụng cán bộ")
+)
+CONVENE = CommandSpec("trieutap", "convene", Action.CONVENE, N_("Triệu tập thành viên, xem điểm danh"))
 
-COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM]
+COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM, SECONDMENT, CONVENE]
 
 
 def commands_for(audience: Audience) -> list[CommandSpec]:
