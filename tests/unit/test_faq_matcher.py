@@ -153,6 +153,11 @@ def test_result_shapes(matcher):
     assert matcher.rank("asdfgh") == []
 
 
+def test_unknown_locale_is_refused(knowledge):
+    with pytest.raises(ValueError):
+        Matcher(knowledge, "fr")
+
+
 def test_thresholds_can_be_changed(knowledge):
     strict = Matcher(knowledge, thresholds=Thresholds(confident=101, margin=0, near=0))
     assert strict.match("tra cuu chung nhan tiem").kind == "near"
