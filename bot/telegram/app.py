@@ -51,6 +51,11 @@ class App:
         every(self.scheduler, self.settings.sweep_seconds, self.sweeper.sweep, "reminder-sweep")
         self.scheduler.start()
 
+    async def run_due(self) -> None:
+        """The bot's periodic work, once, now (the sandbox's clock buttons call this after moving
+        the clock). A feature with periodic work adds its `run_due` here as well as to the timer."""
+        await self.sweeper.sweep()
+
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
