@@ -249,7 +249,9 @@ def _subject(key: str, index: int, item: Any) -> str:
 def _items(data: dict, key: str) -> list[tuple[int, dict]]:
     """(index, item) for the mapping items of data[key], valid or not."""
     items = data.get(key)
-    return [(index, item) for index, item in enumerate(items) if isinstance(item, dict)] if isinstance(items, list) else []
+    if not isinstance(items, list):
+        return []
+    return [(index, item) for index, item in enumerate(items) if isinstance(item, dict)]
 
 
 def _check_unique_ids(data: dict, key: str, report: _Report) -> list[str]:

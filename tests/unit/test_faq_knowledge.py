@@ -17,7 +17,9 @@ from bot.helpdesk.knowledge import (
 from bot.telegram_html import parse_html, utf16_len
 from bot.text.fold import has_marks
 
-CATEGORY_IDS = ["scan", "declare", "register_place", "vaccine_certificate", "test_result", "quarantine_tracing", "contact"]
+CATEGORY_IDS = [
+    "scan", "declare", "register_place", "vaccine_certificate", "test_result", "quarantine_tracing", "contact",
+]
 
 VALID = """\
 categories:
@@ -155,7 +157,7 @@ def test_tag_telegram_accepts_but_we_do_not_is_refused(tmp_path):
 
 
 def test_unknown_category_names_the_entry_and_line(tmp_path):
-    text = VALID.replace("    category: scan\n    question: {vi: \"Số", "    category: hotlines\n    question: {vi: \"Số")
+    text = VALID.replace('    category: scan\n    question: {vi: "Số', '    category: hotlines\n    question: {vi: "Số')
     problems = check_knowledge_file(write(tmp_path, text))
     assert len(problems) == 1
     assert f":{line_of(text, 'category: hotlines')}:" in problems[0]
@@ -163,7 +165,7 @@ def test_unknown_category_names_the_entry_and_line(tmp_path):
 
 
 def test_bad_yaml_gives_the_line(tmp_path):
-    text = VALID.replace("    phrasings: [\"sdt duong day nong\", \"hotline\"]", "    phrasings: [\"sdt duong day nong\", \"hotline\"")
+    text = VALID.replace('"sdt duong day nong", "hotline"]', '"sdt duong day nong", "hotline"')  # unclosed
     problems = check_knowledge_file(write(tmp_path, text))
     assert len(problems) == 1
     assert "YAML syntax error" in problems[0]
@@ -195,7 +197,8 @@ def test_typo_in_a_field_name_is_reported(tmp_path):
 def test_repeated_key_is_reported(tmp_path):
     text = VALID.replace("    answer: {vi: \"Gọi", "    category: scan\n    answer: {vi: \"Gọi")
     problems = check_knowledge_file(write(tmp_path, text))
-    assert problems == [f"{tmp_path / 'faq.yaml'}:{line_of(text, 'category: scan', 3)}: key 'category' appears twice in one item"]
+    line = line_of(text, "category: scan", 3)
+    assert problems == [f"{tmp_path / 'faq.yaml'}:{line}: key 'category' appears twice in one item"]
 
 
 def test_english_answer_needs_an_english_question(tmp_path):
