@@ -54,6 +54,7 @@ class Settings(BaseSettings):
         timedelta(hours=24),
         timedelta(hours=2),
     )
+    overdue_after: Duration = timedelta(hours=1)
     escalate_after: Duration = timedelta(hours=24)
     decision_remind_after: Duration = timedelta(hours=4)
     convene_remind_before: Duration = timedelta(minutes=30)
@@ -99,7 +100,7 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "invite_ttl", "ack_within", "escalate_after", "decision_remind_after", "convene_remind_before", mode="before"
+        "invite_ttl", "ack_within", "overdue_after", "escalate_after", "decision_remind_after", "convene_remind_before", mode="before"
     )
     @classmethod
     def _duration(cls, value: object) -> object:
