@@ -6,8 +6,9 @@ from aiogram.types import Message
 
 from bot.clock import Clock
 from bot.commands import HELP, START
-from bot.home import audience_of_member, greeting, help_message, home, team_choice
-from bot.i18n import N_
+from bot.config import Settings
+from bot.home import audience_of_member, greeting, help_message, home
+from bot.i18n import N_, choose_locale
 from bot.i18n import gettext as _
 from bot.i18n import use_locale
 from bot.people import Actor, remember_contact
@@ -28,21 +29,22 @@ REFUSALS = {
 
 
 async def start(
-    message: Message, command: CommandObject, actor: Actor, storage: Storage, clock: Clock, sender: Sender, menus: Menus
+    message: Message, command: CommandObject, actor: Actor, storage: Storage, clock: Clock, sender: Sender,
+    menus: Menus, settings: Settings,
 ) -> None:
     payload = (command.args or "").strip()
     if payload and looks_like_invite(payload):
-        await _redeem(message, payload, storage, clock, sender, menus)
+        await _redeem(message, payload, storage, clock, sender, menus, settings.default_locale)
         return
     if payload:
         await sender.send(message.chat.id, Reply(_(REFUSALS[InviteRefusal.UNKNOWN])))
         return
     await sender.send(message.chat.id, home(actor))
-    if actor.needs_team_choice and actor.membership and actor.telegram_id:
-        await sender.send(message.chat.id, team_choice(actor))
 
 
-async def _redeem(message: Message, code: str, storage: Storage, clock: Clock, sender: Sender, menus: Menus) -> None:
+async def _redeem(
+    message: Message, code: str, storage: Storage, clock: Clock, sender: Sender, menus: Menus, default_locale: str
+) -> None:
     assert message.from_user is not None
     async with storage.transaction() as session:
         outcome = await redeem_invite(session, code, telegram_id=message.from_user.id, now=clock.now())
@@ -50,7 +52,8 @@ async def _redeem(message: Message, code: str, storage: Storage, clock: Clock, s
             await remember_contact(session, message.from_user.id)
     if isinstance(outcome, Redeemed):
         member = outcome.member
-        locale = member.language or (message.from_user.language_code or "vi")[:2]
+        locale = choose_locale(chosen=None, roster=member.language, telegram=message.from_user.language_code,
+                               default=default_locale)
         with use_locale(locale):
             await sender.send(message.chat.id, greeting(member), team_id=member.team_id)
         await menus.set_for(message.from_user.id, audience_of_member(member), locale)
