@@ -4,7 +4,8 @@ from bot.audit import AuditEntry
 from bot.db import Base
 from bot.inbox import InboxUpdate
 from bot.outbox.models import OutboxMessage
+from bot.reachability import UnreachableChat
 from bot.reminders.models import Reminder
 from bot.roster.models import Area, Invite, Member, Person, Team, Unit
 
-__all__ = ["AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "Unit"]
+__all__ = ["AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]

@@ -1,11 +1,25 @@
-"""What happens when Telegram says a chat moved or cannot be reached."""
+"""What happens when Telegram says a chat moved or cannot be reached.
+
+A chat that refused a message for good (the person blocked the bot, the
+account is gone, the chat does not exist) is remembered in
+`unreachable_chats`: nothing more is attempted there, and the leader is told
+once which member cannot be reached. It becomes reachable again as soon as the
+person writes to the bot or unblocks it. A group upgraded to a supergroup gets
+its new id everywhere it is stored.
+"""
 
 import logging
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import String, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.audit import record
 from bot.clock import Clock
+from bot.db import Base, TelegramId, UTCDateTime
 from bot.i18n import gettext as _
 from bot.i18n import use_locale
 from bot.outbox.service import enqueue
@@ -17,36 +31,81 @@ from bot.ui import Message, esc
 log = logging.getLogger("dieuphoi.reachability")
 
 
+class UnreachableChat(Base):
+    __tablename__ = "unreachable_chats"
+
+    chat_id: Mapped[int] = mapped_column(TelegramId, primary_key=True, autoincrement=False)
+    reason: Mapped[str] = mapped_column(String(255))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str, *, now: datetime) -> bool:
+    """Remember that a chat refuses messages; True the first time (then the leaders are told)."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(UnreachableChat).values(chat_id=chat_id, reason=reason[:255], since=now)
+        .on_conflict_do_nothing(index_elements=["chat_id"])
+    )
+    if result.rowcount != 1:
+        return False
+    await _tell_leaders(session, chat_id, reason, now)
+    return True
+
+
+async def mark_reachable(session: AsyncSession, chat_id: int) -> None:
+    """The person wrote to the bot or unblocked it: messages may go there again."""
+    await session.execute(delete(UnreachableChat).where(UnreachableChat.chat_id == chat_id))
+
+
+async def is_unreachable(session: AsyncSession, chat_id: int) -> bool:
+    return await session.get(UnreachableChat, chat_id) is not None
+
+
+async def group_migrated(session: AsyncSession, old_chat_id: int, new_chat_id: int, *, now: datetime) -> None:
+    """A team group became a supergroup: remember its new id."""
+    teams = list(await session.scalars(select(Team).where(Team.group_chat_id == old_chat_id)))
+    for team in teams:
+        record(session, at=now, action="team.group_migrated", subject=f"team:{team.code}", actor=None,
+               team_id=team.id, before={"group_chat_id": old_chat_id}, after={"group_chat_id": new_chat_id})
+    await session.execute(update(Team).where(Team.group_chat_id == old_chat_id).values(group_chat_id=new_chat_id))
+    if teams:
+        log.info("team group %s is now %s", old_chat_id, new_chat_id)
+
+
+async def _tell_leaders(session: AsyncSession, chat_id: int, reason: str, now: datetime) -> None:
+    members = list(await session.scalars(
+        select(Member).where(Member.telegram_id == chat_id, Member.active.is_(True))
+    ))
+    for member in members:
+        for leader in await _who_hears(session, member):
+            with use_locale(leader.language or "vi"):
+                text = _("⚠️ Không gửi được tin nhắn cho <b>{name}</b>: Telegram báo tài khoản này đã chặn bot hoặc không còn hoạt động. Vui lòng liên hệ trực tiếp.").format(name=esc(member.full_name))
+            await enqueue(session, leader.telegram_id or 0, Message(text), now=now, team_id=member.team_id,
+                          ref=f"unreachable:{chat_id}")
+        record(session, at=now, action="member.unreachable", subject=f"member:{member.key}", actor=None,
+               team_id=member.team_id, after={"reason": reason[:200]})
+    if members:
+        log.warning("member chat %s unreachable (%s); leaders told", chat_id, reason)
+
+
+async def _who_hears(session: AsyncSession, member: Member) -> list[Member]:
+    """The team leader; the deputies when the leader is the one who cannot be reached."""
+    people = [m for m in await leaders_of(session, member.team_id)
+              if m.telegram_id is not None and m.telegram_id != member.telegram_id]
+    leaders = [m for m in people if m.role == Role.LEADER]
+    reachable = [m for m in (leaders or people) if not await is_unreachable(session, m.telegram_id or 0)]
+    return reachable
+
+
 class ChatEvents:
+    """The delivery worker's callbacks, each in the transaction that records the outcome."""
+
     def __init__(self, storage: Storage, clock: Clock) -> None:
         self.storage, self.clock = storage, clock
 
-    async def chat_migrated(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A team group became a supergroup: remember its new id."""
-        async with self.storage.transaction() as session:
-            teams = list(await session.scalars(select(Team).where(Team.group_chat_id == old_chat_id)))
-            for team in teams:
-                record(session, at=self.clock.now(), action="team.group_migrated", subject=f"team:{team.code}",
-                       actor=None, team_id=team.id, before={"group_chat_id": old_chat_id},
-                       after={"group_chat_id": new_chat_id})
-            await session.execute(update(Team).where(Team.group_chat_id == old_chat_id).values(group_chat_id=new_chat_id))
+    async def chat_migrated(self, session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
+        await group_migrated(session, old_chat_id, new_chat_id, now=self.clock.now())
 
-    async def chat_unreachable(self, chat_id: int, reason: str) -> None:
-        """A member blocked the bot (or the chat is gone): tell their leaders, once a day."""
-        now = self.clock.now()
-        async with self.storage.transaction() as session:
-            members = list(await session.scalars(
-                select(Member).where(Member.telegram_id == chat_id, Member.active.is_(True))
-            ))
-            for member in members:
-                for leader in await leaders_of(session, member.team_id):
-                    if leader.telegram_id is None or leader.telegram_id == chat_id or leader.role != Role.LEADER:
-                        continue
-                    with use_locale(leader.language or "vi"):
-                        text = _("⚠️ Không gửi được tin nhắn cho <b>{name}</b>: Telegram báo tài khoản này đã chặn bot hoặc không còn hoạt động. Vui lòng liên hệ trực tiếp.").format(name=esc(member.full_name))
-                    await enqueue(session, leader.telegram_id, Message(text), now=now, team_id=member.team_id,
-                                  dedupe_key=f"unreachable:{chat_id}:{leader.telegram_id}:{now.date().isoformat()}")
-                record(session, at=now, action="member.unreachable", subject=f"member:{member.key}", actor=None,
-                       team_id=member.team_id, after={"reason": reason[:200]})
-        if members:
-            log.warning("member chat %s unreachable; leaders told", chat_id)
+    async def chat_unreachable(self, session: AsyncSession, chat_id: int, reason: str) -> None:
+        await mark_unreachable(session, chat_id, reason, now=self.clock.now())

@@ -3,16 +3,35 @@
 Services add outbox rows inside their transaction; once it commits, the
 delivery worker is woken so the message goes out at once rather than at the
 next poll.
+
+While an update is handled, `unit_of_work()` holds one transaction for
+everything the handler does: every `transaction()` inside it is a savepoint of
+that one, and `read()` sees its uncommitted rows. The update's inbox row is
+marked done in the same transaction, so a crash either keeps the whole
+handling or none of it: an update is never applied twice.
 """
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import create_engine, session_factory
 
 OUTBOX_DIRTY = "outbox_dirty"
+
+
+@dataclass
+class _Unit:
+    storage: "Storage"
+    session: AsyncSession
+    active: bool = True
+
+
+_current_unit: ContextVar[_Unit | None] = ContextVar("dieuphoi_unit_of_work", default=None)
 
 
 class Storage:
@@ -32,19 +51,58 @@ class Storage:
     def on_outbox_commit(self, callback: Callable[[], None]) -> None:
         self._on_outbox.append(callback)
 
+    def _unit(self) -> _Unit | None:
+        unit = _current_unit.get()
+        return unit if unit is not None and unit.active and unit.storage is self else None
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
+        if (unit := self._unit()) is not None:
+            async with unit.session.begin_nested():
+                yield unit.session
+            return
         async with self.sessions() as session:
             async with session.begin():
                 yield session
-            if session.info.pop(OUTBOX_DIRTY, False):
-                for callback in self._on_outbox:
-                    callback()
+            self._after_commit(session)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
+        if (unit := self._unit()) is not None:
+            yield unit.session
+            return
         async with self.sessions() as session:
             yield session
 
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """One transaction for all the work done inside, through any transaction() or read().
+
+        Its first statement must be a write (on SQLite a savepoint opened before
+        any write would commit on release); the inbox's claim of the update is.
+        """
+        async with self.sessions() as session:
+            unit = _Unit(self, session)
+            token = _current_unit.set(unit)
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                unit.active = False
+                _current_unit.reset(token)
+            self._after_commit(session)
+
+    def _after_commit(self, session: AsyncSession) -> None:
+        if session.info.pop(OUTBOX_DIRTY, False):
+            for callback in self._on_outbox:
+                callback()
+
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+def storage_unavailable(error: BaseException) -> bool:
+    """The database could not be reached or is busy (as opposed to refusing a statement)."""
+    if isinstance(error, (OperationalError, InterfaceError, ConnectionError)):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.outbox.models import Kind, OutboxMessage, Status
@@ -116,20 +117,43 @@ def _fresh(now: datetime) -> dict[str, object]:
 
 
 async def _add(session: AsyncSession, rows: list[OutboxMessage], dedupe_key: str | None) -> OutboxMessage | None:
+    """Add the rows; with a dedupe key, nothing at all if that key was recorded already.
+
+    The keyed row (the last) is inserted with ON CONFLICT DO NOTHING: a second
+    process racing for the same key waits for the first and then adds nothing,
+    and no savepoint is needed (on SQLite a savepoint opened before any write
+    would commit the caller's work early).
+    """
     if dedupe_key is not None:
         if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
             return None
-        try:
-            async with session.begin_nested():
-                session.add_all(rows)
-                await session.flush()
-        except IntegrityError:  # another process recorded it first
+        *earlier, keyed = rows
+        session.add_all(earlier)
+        await session.flush()
+        keyed_id = await _insert_unless_recorded(session, keyed)
+        if keyed_id is None:  # another process recorded it first
+            for row in earlier:
+                await session.delete(row)
+            await session.flush()
             return None
+        last = await session.get(OutboxMessage, keyed_id)
     else:
         session.add_all(rows)
         await session.flush()
+        last = rows[-1]
     session.info[OUTBOX_DIRTY] = True
-    return rows[-1]
+    return last
+
+
+async def _insert_unless_recorded(session: AsyncSession, row: OutboxMessage) -> int | None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = {column.key: getattr(row, column.key) for column in OutboxMessage.__table__.columns
+              if column.key != "id" and getattr(row, column.key) is not None}
+    return await session.scalar(
+        insert(OutboxMessage).values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id)
+    )
 
 
 async def find_by_message(session: AsyncSession, chat_id: int, message_id: int) -> OutboxMessage | None:

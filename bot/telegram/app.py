@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.reachability import ChatEvents
 from bot.reminders.service import ReminderHandler, Sweeper
 from bot.scheduler import build_scheduler, every
@@ -21,6 +22,7 @@ from bot.people import contacted_telegram_ids, load_actor
 from bot.roster.service import linked_telegram_ids
 from bot.sender import Sender
 from bot.storage import Storage
+from bot.telegram.deferred import DeferUntilCommit
 from bot.telegram.delivery import Delivery
 from bot.telegram.menus import Menus
 from bot.telegram.middleware import ActorMiddleware, InboxMiddleware, PermissionMiddleware
@@ -30,6 +32,8 @@ from handlers import build_router
 log = logging.getLogger("dieuphoi")
 
 POLLING_TIMEOUT = 10
+# Shorter than the outbox lease, so a send still in flight is never claimed again.
+REQUEST_TIMEOUT = 20
 
 
 @dataclass
@@ -44,6 +48,7 @@ class App:
     sender: Sender
     sweeper: Sweeper
     scheduler: AsyncIOScheduler
+    metrics: Metrics = field(default_factory=Metrics)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start_workers(self) -> None:
@@ -72,7 +77,8 @@ class App:
 def make_bot(settings: Settings) -> Bot:
     if not settings.token:
         raise ValueError("no bot token")
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url))
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url), timeout=REQUEST_TIMEOUT)
+    session.middleware(DeferUntilCommit())
     return Bot(settings.token, session=session)
 
 
@@ -84,20 +90,27 @@ def fsm_storage(settings: Settings) -> BaseStorage:
     return MemoryStorage()
 
 
-def build_app(settings: Settings, *, clock: Clock | None = None, limits: Limits | None = None) -> App:
+def build_app(
+    settings: Settings, *, clock: Clock | None = None, limits: Limits | None = None, webhook: bool = False
+) -> App:
+    """The whole bot; `webhook=True` lets a database outage answer the webhook with an error
+    (Telegram retries) instead of waiting, as polling does."""
     clock = clock or SystemClock()
+    metrics = Metrics()
     storage = Storage.from_url(settings.database_url)
     bot = make_bot(settings)
     sender = Sender(storage, clock)
     events = ChatEvents(storage, clock)
     delivery = Delivery(
         bot, storage, clock, pacer=Pacer(limits or Limits()),
-        on_migrated=events.chat_migrated, on_unreachable=events.chat_unreachable,
+        on_migrated=events.chat_migrated, on_unreachable=events.chat_unreachable, metrics=metrics,
     )
     menus = Menus(bot)
     sweeper = Sweeper(storage, clock, reminder_handlers(settings), quiet_hours=settings.quiet_hours, zone=settings.zone)
     dispatcher = Dispatcher(storage=fsm_storage(settings))
-    dispatcher.update.outer_middleware(InboxMiddleware(storage, clock, sender))
+    dispatcher.update.outer_middleware(
+        InboxMiddleware(storage, clock, sender, metrics=metrics, wait_for_storage=not webhook)
+    )
     actors = ActorMiddleware(storage, settings, menus)
     permissions = PermissionMiddleware(storage, clock, sender)
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
@@ -107,7 +120,8 @@ def build_app(settings: Settings, *, clock: Clock | None = None, limits: Limits 
     dispatcher.workflow_data.update(
         settings=settings, storage=storage, clock=clock, sender=sender, menus=menus, delivery=delivery
     )
-    return App(settings, storage, clock, bot, dispatcher, delivery, menus, sender, sweeper, build_scheduler())
+    return App(settings, storage, clock, bot, dispatcher, delivery, menus, sender, sweeper, build_scheduler(),
+               metrics)
 
 
 def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:

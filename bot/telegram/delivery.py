@@ -4,9 +4,15 @@ It takes the oldest pending row of each chat (so a chat's messages keep their
 order), claims it with a lease, calls the Bot API, and records the outcome.
 Transient failures (5xx, timeouts, dropped connections) are retried with
 back-off; 429 is obeyed per chat; permanent refusals stop retrying and are
-reported. A process killed mid-send leaves the row claimed until its lease
-ends, then another pass delivers it again (at least once; a duplicate only if
-the kill fell between Telegram's answer and our commit, and it is logged).
+reported, and nothing more is attempted in that chat until the person
+writes again (bot.reachability). A process killed mid-send leaves the row
+claimed until its lease ends, then another pass delivers it again (at least
+once; a duplicate only if the kill fell between Telegram's answer and our
+commit, and it is logged).
+
+Claims are conditional updates (plus SKIP LOCKED on PostgreSQL), so several
+processes share the outbox without sending a row twice; a Bot API request
+times out (bot.telegram.app.REQUEST_TIMEOUT) well within the lease.
 """
 
 import asyncio
@@ -27,9 +33,12 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.metrics import Metrics
 from bot.outbox.models import Kind, OutboxMessage, Status
+from bot.reachability import UnreachableChat
 from bot.storage import Storage
 from bot.telegram.pacing import Pacer
 
@@ -40,8 +49,10 @@ IN_FLIGHT = "in flight"
 MAX_BACKOFF = 300.0
 BATCH = 100
 
-ChatMigrated = Callable[[int, int], Awaitable[None]]
-ChatUnreachable = Callable[[int, str], Awaitable[None]]
+UNREACHABLE = "chat unreachable"
+# Called inside the transaction that records the outcome, so it happens exactly once.
+ChatMigrated = Callable[[AsyncSession, int, int], Awaitable[None]]
+ChatUnreachable = Callable[[AsyncSession, int, str], Awaitable[None]]
 
 
 class Delivery:
@@ -55,11 +66,15 @@ class Delivery:
         on_migrated: ChatMigrated | None = None,
         on_unreachable: ChatUnreachable | None = None,
         poll_seconds: float = 1.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bot, self.storage, self.clock = bot, storage, clock
         self.pacer = pacer or Pacer()
         self.on_migrated, self.on_unreachable = on_migrated, on_unreachable
         self.poll_seconds = poll_seconds
+        self.metrics = metrics or Metrics()
+        self.backoff_base = 0.5  # seconds; doubled per attempt up to MAX_BACKOFF
+        self._in_flight: set[int] = set()  # rows this process is sending now
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         storage.on_outbox_commit(self.wake)
@@ -88,9 +103,18 @@ class Delivery:
     async def deliver_due(self) -> int:
         """One pass: send what is due and ready; returns how many rows were attempted."""
         rows = await self._claim()
-        if rows:
-            await asyncio.gather(*(self._deliver(row) for row in rows))
+        outcomes = await asyncio.gather(*(self._deliver_once(row) for row in rows), return_exceptions=True)
+        for row, outcome in zip(rows, outcomes):
+            if isinstance(outcome, BaseException):
+                log.error("recording the outcome of outbox %s failed (%s); it will be sent again after its lease",
+                          row.id, type(outcome).__name__, exc_info=outcome)
         return len(rows)
+
+    async def _deliver_once(self, row: OutboxMessage) -> None:
+        try:
+            await self._deliver(row)
+        finally:
+            self._in_flight.discard(row.id)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Deliver until nothing is due now (tests and shutdown)."""
@@ -126,17 +150,47 @@ class Delivery:
         if self.storage.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         claimed: list[OutboxMessage] = []
-        async with self.storage.transaction() as session:
-            for row in await session.scalars(query):
-                if self.pacer.chat_ready_in(row.chat_id) > 0:
-                    continue
-                if row.error == IN_FLIGHT:
-                    log.warning("redelivering outbox %s after an interruption; it may arrive twice", row.id)
-                row.next_attempt_at = now + LEASE
-                row.attempts += 1
-                row.error = IN_FLIGHT
-                claimed.append(row)
+        try:
+            async with self.storage.transaction() as session:
+                await self._give_up_on_unreachable(session)
+                for row in list(await session.scalars(query)):
+                    if row.id in self._in_flight or self.pacer.chat_ready_in(row.chat_id) > 0:
+                        continue
+                    if await self._take(session, row, now):
+                        claimed.append(row)
+        except BaseException:
+            self._in_flight.difference_update(row.id for row in claimed)
+            raise
         return claimed
+
+    async def _take(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
+        """Lease the row to this process; a conditional update, so only one process wins it."""
+        taken = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id, OutboxMessage.status == Status.PENDING,
+                   OutboxMessage.next_attempt_at == row.next_attempt_at)
+            .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1, error=IN_FLIGHT)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:
+            return False
+        self._in_flight.add(row.id)
+        if row.error == IN_FLIGHT:
+            log.warning("redelivering outbox %s after an interruption; it may arrive twice", row.id,
+                        extra={"fields": {"outbox": row.id, "chat": row.chat_id}})
+            self.metrics.count("dieuphoi_sends_total", "redelivered")
+        row.attempts += 1
+        return True
+
+    async def _give_up_on_unreachable(self, session: AsyncSession) -> None:
+        """Messages for a chat known to refuse them fail at once, without a call."""
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == Status.PENDING,
+                   OutboxMessage.chat_id.in_(select(UnreachableChat.chat_id)))
+            .values(status=Status.FAILED, error=UNREACHABLE)
+            .execution_options(synchronize_session=False)
+        )
 
     async def _deliver(self, row: OutboxMessage) -> None:
         while (wait := max(self.pacer.global_ready_in(), self.pacer.chat_ready_in(row.chat_id))) > 0:
@@ -145,23 +199,30 @@ class Delivery:
         try:
             message_id = await self._call(row)
         except TelegramRetryAfter as error:
+            self.metrics.count("dieuphoi_sends_total", "retry_after")
             self.pacer.block(row.chat_id, error.retry_after)
             await self._retry_at(row, self.clock.now() + timedelta(seconds=error.retry_after), "429")
         except TelegramMigrateToChat as error:
+            self.metrics.count("dieuphoi_sends_total", "migrated")
             await self._migrate(row.chat_id, error.migrate_to_chat_id)
         except TelegramForbiddenError as error:
+            self.metrics.count("dieuphoi_sends_total", "unreachable")
             await self._unreachable(row, error.message)
         except TelegramBadRequest as error:
             await self._bad_request(row, error.message)
         except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as error:
+            self.metrics.count("dieuphoi_sends_total", "transient_error")
             await self._backoff(row, type(error).__name__)
         except TelegramUnauthorizedError:
+            self.metrics.count("dieuphoi_sends_total", "unauthorized")
             log.error("the Bot API refused the bot token; check DIEUPHOI_BOT_TOKEN")
             await self._backoff(row, "unauthorized")
         except Exception as error:  # an unexpected answer must not lose the message
+            self.metrics.count("dieuphoi_sends_total", "unexpected_error")
             log.exception("unexpected error delivering outbox %s", row.id)
             await self._backoff(row, type(error).__name__)
         else:
+            self.metrics.count("dieuphoi_sends_total", "sent")
             await self._sent(row, message_id)
 
     async def _call(self, row: OutboxMessage) -> int | None:
@@ -218,10 +279,11 @@ class Delivery:
             )
 
     async def _backoff(self, row: OutboxMessage, reason: str) -> None:
-        delay = min(MAX_BACKOFF, 0.5 * 2 ** min(row.attempts, 10)) * random.uniform(0.8, 1.2)
+        delay = min(MAX_BACKOFF, self.backoff_base * 2 ** min(row.attempts - 1, 10)) * random.uniform(0.8, 1.2)
         await self._retry_at(row, self.clock.now() + timedelta(seconds=delay), reason)
 
     async def _fail(self, row: OutboxMessage, reason: str) -> None:
+        self.metrics.count("dieuphoi_sends_total", "refused")
         async with self.storage.transaction() as session:
             await session.execute(
                 update(OutboxMessage).where(OutboxMessage.id == row.id).values(status=Status.FAILED, error=reason[:255])
@@ -237,7 +299,7 @@ class Delivery:
             await self._fail(row, description)
 
     async def _unreachable(self, row: OutboxMessage, description: str) -> None:
-        """Blocked, deactivated or unknown chat: stop retrying everything queued for it."""
+        """Blocked, deactivated or unknown chat: stop everything queued for it, once, and say so."""
         log.warning("chat %s cannot be reached: %s", row.chat_id, description)
         async with self.storage.transaction() as session:
             await session.execute(
@@ -245,17 +307,29 @@ class Delivery:
                 .where(OutboxMessage.chat_id == row.chat_id, OutboxMessage.status == Status.PENDING)
                 .values(status=Status.FAILED, error=description[:255])
             )
-        if self.on_unreachable:
-            await self.on_unreachable(row.chat_id, description)
+            if self.on_unreachable:
+                await self.on_unreachable(session, row.chat_id, description)
 
     async def _migrate(self, old_chat_id: int, new_chat_id: int) -> None:
-        """A group became a supergroup: everything queued follows it to the new id."""
+        """A group became a supergroup: everything queued follows it to the new id.
+
+        Its old messages stay behind in the old chat, so a pending edit of one
+        is sent as a new message, and a pending delete has nothing left to do.
+        """
         log.info("chat %s migrated to %s", old_chat_id, new_chat_id)
+        waiting = (OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == Status.PENDING)
         async with self.storage.transaction() as session:
             await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == Status.PENDING)
+                update(OutboxMessage).where(*waiting, OutboxMessage.kind == Kind.DELETE)
+                .values(status=Status.SUPERSEDED, error="chat migrated")
+            )
+            await session.execute(
+                update(OutboxMessage).where(*waiting, OutboxMessage.kind == Kind.EDIT)
+                .values(kind=Kind.SEND, target_id=None, target_message_id=None)
+            )
+            await session.execute(
+                update(OutboxMessage).where(*waiting)
                 .values(chat_id=new_chat_id, next_attempt_at=self.clock.now(), error=None)
             )
-        if self.on_migrated:
-            await self.on_migrated(old_chat_id, new_chat_id)
+            if self.on_migrated:
+                await self.on_migrated(session, old_chat_id, new_chat_id)

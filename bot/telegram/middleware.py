@@ -5,7 +5,9 @@ alike: a handler declares flags={"action": Action.X}, and a person whose role
 lacks X is refused politely, the refusal audited, nothing changed.
 """
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,16 +15,18 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
-from bot import inbox
+from bot import inbox, logs
 from bot.audit import record
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import gettext as _
 from bot.i18n import set_locale
+from bot.metrics import Metrics
 from bot.people import Actor, load_actor, remember_contact
 from bot.permissions import Action
 from bot.sender import Sender
-from bot.storage import Storage
+from bot.storage import Storage, storage_unavailable
+from bot.telegram.deferred import call_patiently, deferring, send_deferred
 from bot.telegram.menus import Menus
 from bot.ui import Message as Reply
 
@@ -31,38 +35,84 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class InboxMiddleware(BaseMiddleware):
-    """Outer middleware on updates: dedupe by update_id, park failures, keep running."""
+    """Outer middleware on updates: record, handle in one transaction, park failures, keep running.
 
-    def __init__(self, storage: Storage, clock: Clock, sender: Sender) -> None:
+    The update is recorded (`inbox.admit`) before anything else, then handled
+    in one unit of work that claims it and marks it done: its changes, its
+    outbox messages and its "done" commit together. Toasts and menus wait for
+    that commit (bot.telegram.deferred). A handler error rolls everything back,
+    parks the update with its error and body, and the person gets an apology.
+
+    When the database cannot be reached, polling waits for it and tries the
+    update again (the update is not confirmed to Telegram meanwhile); webhook
+    mode lets the error through so Telegram gets a 500 and delivers it again.
+    """
+
+    def __init__(
+        self, storage: Storage, clock: Clock, sender: Sender, *, metrics: Metrics | None = None,
+        wait_for_storage: bool = True,
+    ) -> None:
         self.storage, self.clock, self.sender = storage, clock, sender
+        self.metrics = metrics or Metrics()
+        self.wait_for_storage = wait_for_storage
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        if not await inbox.admit(self.storage, event.update_id, now=self.clock.now()):
-            log.info("update %s already handled; skipped", event.update_id)
-            return None
-        try:
-            result = await handler(event, data)
-        except Exception as error:
-            user = data.get("event_from_user")
-            chat = data.get("event_chat")
-            log.exception(
-                "handler failed: update=%s chat=%s user=%s type=%s",
-                event.update_id, chat.id if chat else None, user.id if user else None, event.event_type,
-            )
-            body = event.model_dump(mode="json", exclude_none=True)
-            await inbox.park(self.storage, event.update_id, now=self.clock.now(), error=repr(error), body=body)
-            await self._apologise(event, data)
-            return None
-        await inbox.finish(self.storage, event.update_id, now=self.clock.now())
+        chat, user = data.get("event_chat"), data.get("event_from_user")
+        started = time.monotonic()
+        with logs.event(update=event.update_id, type=event.event_type, chat=chat.id if chat else None,
+                        member=user.id if user else None) as fields:
+            outcome, result = await self._handle_patiently(handler, event, data)
+            fields.update(outcome=outcome, ms=round((time.monotonic() - started) * 1000))
+            log.info("update %s", outcome, extra={"fields": {k: v for k, v in fields.items() if v is not None}})
+        self.metrics.count("dieuphoi_updates_total", outcome)
         return result
+
+    async def _handle_patiently(self, handler: Handler, event: Update, data: dict[str, Any]) -> tuple[str, Any]:
+        delay = 1.0
+        while True:
+            try:
+                return await self._handle(handler, event, data)
+            except Exception as error:
+                if not (self.wait_for_storage and storage_unavailable(error)):
+                    raise
+                log.error("database unavailable while handling update %s (%s); retrying in %.0fs",
+                          event.update_id, type(error).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    async def _handle(self, handler: Handler, event: Update, data: dict[str, Any]) -> tuple[str, Any]:
+        body = event.model_dump(mode="json", exclude_none=True)
+        if not await inbox.admit(self.storage, event.update_id, now=self.clock.now(), body=body):
+            return "skipped", None
+        try:
+            with deferring() as calls:
+                async with self.storage.unit_of_work() as session:
+                    if not await inbox.claim(session, event.update_id):
+                        return "skipped", None
+                    result = await handler(event, data)
+                    await inbox.mark_done(session, event.update_id, now=self.clock.now())
+        except Exception as error:
+            if storage_unavailable(error):
+                raise
+            await self._park(event, data, error, body)
+            return "parked", None
+        await send_deferred(data["bot"], calls)
+        return "done", result
+
+    async def _park(self, event: Update, data: dict[str, Any], error: Exception, body: dict[str, Any]) -> None:
+        log.exception("handler failed for update %s (%s)", event.update_id, type(error).__name__,
+                      extra={"fields": {"update": event.update_id, "error": type(error).__name__}})
+        self.metrics.count("dieuphoi_handler_errors_total")
+        await inbox.park(self.storage, event.update_id, now=self.clock.now(), error=repr(error), body=body)
+        await self._apologise(event, data)
 
     async def _apologise(self, event: Update, data: dict[str, Any]) -> None:
         chat = data.get("event_chat")
         text = _("Xin lỗi, đã có lỗi khi xử lý yêu cầu của bạn. Tổ CNTT đã được ghi nhận để kiểm tra; bạn vui lòng thử lại sau.")
         try:
             if event.callback_query is not None:
-                await event.callback_query.answer(text[:200], show_alert=True)
+                await call_patiently(data["bot"], event.callback_query.answer(text[:200], show_alert=True))
             elif chat is not None:
                 await self.sender.send(chat.id, Reply(text))
         except Exception:
@@ -107,6 +157,7 @@ class PermissionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         action: Action | None = get_flag(data, "action")
         actor: Actor | None = data.get("actor")
+        logs.note(action=str(action) if action else None, team=actor.team_id if actor else None)
         if action is None or actor is None or actor.may(action):
             return await handler(event, data)
         async with self.storage.transaction() as session:

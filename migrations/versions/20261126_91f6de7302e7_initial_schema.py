@@ -1,8 +1,8 @@
-"""foundation
+"""initial schema
 
-Revision ID: fafe0deff9dd
+Revision ID: 91f6de7302e7
 Revises: 
-Create Date: 2026-11-25 23:49:45.225763
+Create Date: 2026-11-26 00:01:18.305318
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import bot.db
 
 
-revision: str = 'fafe0deff9dd'
+revision: str = '91f6de7302e7'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -39,6 +39,12 @@ def upgrade() -> None:
     sa.Column('created_at', bot.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
     sa.UniqueConstraint('code', name=op.f('uq_teams_code'))
+    )
+    op.create_table('unreachable_chats',
+    sa.Column('chat_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('reason', sa.String(length=255), nullable=False),
+    sa.Column('since', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('chat_id', name=op.f('pk_unreachable_chats'))
     )
     op.create_table('areas',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -227,6 +233,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_areas_team_id'))
 
     op.drop_table('areas')
+    op.drop_table('unreachable_chats')
     op.drop_table('teams')
     with op.batch_alter_table('inbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbox_received_at'))
