@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     document_department: str = "Sở Thông tin và Truyền thông"
     quiet_hours: Annotated[QuietHours | None, NoDecode] = QuietHours((time(22, 0), time(6, 30)))
     sweep_seconds: float = Field(default=30, gt=0)
+    # Citizen help desk: the knowledge file replacing the shipped one, the team serving
+    # citizens when there are several, how long citizens' messages are kept, flood limits,
+    # and when an unanswered ticket is reminded to support and escalated to the leaders.
+    faq: Path | None = None
+    helpdesk_team: str | None = None
+    citizen_retention_days: int = Field(default=30, ge=1)
+    citizen_rate_limit: int = Field(default=10, ge=1)
+    citizen_rate_window: Duration = timedelta(minutes=1)
+    ticket_remind_after: Duration = timedelta(hours=1)
+    ticket_escalate_after: Duration = timedelta(hours=4)
 
     @field_validator("bot_token", mode="before")
     @classmethod
@@ -104,6 +114,11 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _duration(cls, value: object) -> object:
+        return parse_duration(value) if isinstance(value, str) else value
+
+    @field_validator("citizen_rate_window", "ticket_remind_after", "ticket_escalate_after", mode="before")
+    @classmethod
+    def _helpdesk_duration(cls, value: object) -> object:
         return parse_duration(value) if isinstance(value, str) else value
 
     @field_validator("reminder_offsets", mode="before")
