@@ -14,6 +14,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import inbox, logs
 from bot.audit import record
@@ -24,6 +25,7 @@ from bot.i18n import set_locale
 from bot.metrics import Metrics
 from bot.people import Actor, load_actor, remember_contact
 from bot.permissions import Action
+from bot.reachability import mark_reachable
 from bot.sender import Sender
 from bot.storage import Storage, storage_unavailable
 from bot.telegram.deferred import call_patiently, deferring, send_deferred
@@ -90,6 +92,7 @@ class InboxMiddleware(BaseMiddleware):
                 async with self.storage.unit_of_work() as session:
                     if not await inbox.claim(session, event.update_id):
                         return "skipped", None
+                    await self._reachable_again(session, event, data)
                     result = await handler(event, data)
                     await inbox.mark_done(session, event.update_id, now=self.clock.now())
         except Exception as error:
@@ -99,6 +102,12 @@ class InboxMiddleware(BaseMiddleware):
             return "parked", None
         await send_deferred(data["bot"], calls)
         return "done", result
+
+    async def _reachable_again(self, session: AsyncSession, event: Update, data: dict[str, Any]) -> None:
+        """A person who writes or presses a button in their private chat can be written to again."""
+        chat = data.get("event_chat")
+        if (event.message or event.callback_query) and chat is not None and chat.type == "private":
+            await mark_reachable(session, chat.id)
 
     async def _park(self, event: Update, data: dict[str, Any], error: Exception, body: dict[str, Any]) -> None:
         log.exception("handler failed for update %s (%s)", event.update_id, type(error).__name__,
