@@ -2,12 +2,15 @@
 
 import argparse
 import asyncio
+import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from bot.commands_cli import CliError
 from bot.config import ConfigError, load_settings
 from bot import commands_cli as c
+from bot.durations import parse_duration
 from bot.logs import setup_logging
 
 EXIT_USAGE = 2
@@ -24,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"dieuphoi: {error}", file=sys.stderr)
         return EXIT_USAGE
-    setup_logging(secrets=[settings.token or ""])
+    setup_logging(secrets=settings.secrets, fmt=settings.log_format, level=logging.getLevelName(settings.log_level))
     try:
         return int(asyncio.run(args.handler(settings, args)) or 0)
     except KeyboardInterrupt:
@@ -32,6 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"dieuphoi: {error}", file=sys.stderr)
         return error.status
+    except Exception:  # through the log's redacting filter: a traceback never shows the token
+        logging.getLogger("dieuphoi").exception("dieuphoi %s failed", " ".join(argv or sys.argv[1:2]))
+        return 1
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (long polling; the local sandbox when no token is set)")
     run.add_argument("--webhook", action="store_true", help="serve Telegram webhooks instead of polling")
     run.set_defaults(handler=c.run)
+
+    health = sub.add_parser("health", help="check the database, Redis, the Bot API and the outbox; exit 1 if not ok")
+    health.add_argument("--max-outbox-age", type=_duration, default=timedelta(minutes=5), metavar="AGE",
+                        help="fail when a message has waited in the outbox longer than this (default 5m)")
+    health.add_argument("--skip-bot-api", action="store_true", help="do not call getMe")
+    health.set_defaults(handler=c.health)
 
     sandbox = sub.add_parser("sandbox", help="run the bot against the local Bot API sandbox with a demo roster")
     sandbox.add_argument("--port", type=int, default=8081, help="sandbox HTTP port (default 8081)")

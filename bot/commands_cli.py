@@ -1,7 +1,11 @@
 """What each `dieuphoi` subcommand does."""
 
 import argparse
+import asyncio
+import signal
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from sqlalchemy import select
 
@@ -96,13 +100,50 @@ async def invite(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.telegram.runner import run_bot, run_sandbox
+    from aiogram.exceptions import TelegramUnauthorizedError
 
-    if not settings.token:
-        return await run_sandbox(settings, port=None, announce=True)
+    from bot.telegram.runner import run_bot, run_sandbox
+    from bot.telegram.webhook import run_webhook_mode
+
     if args.webhook:
-        raise CliError("webhook mode is not available yet", status=2)
-    return await run_bot(settings)
+        if not settings.token:
+            raise CliError("webhook mode needs DIEUPHOI_BOT_TOKEN", status=2)
+        if settings.webhook_secret is None:
+            raise CliError("webhook mode needs DIEUPHOI_WEBHOOK_SECRET (the secret Telegram sends back "
+                           "with every update); refusing to start without it", status=2)
+        if not settings.webhook_url:
+            raise CliError("webhook mode needs DIEUPHOI_WEBHOOK_URL (the public https URL of the webhook)", status=2)
+    elif not settings.token:
+        return await run_sandbox(settings, port=None, announce=True)
+    try:
+        return await until_terminated(run_webhook_mode(settings) if args.webhook else run_bot(settings))
+    except TelegramUnauthorizedError:
+        raise CliError("the Bot API refused DIEUPHOI_BOT_TOKEN (401 Unauthorized); check the token", status=2) from None
+
+
+async def until_terminated(work: Coroutine[Any, Any, int]) -> int:
+    """Run until done, or until SIGTERM/SIGINT, which stop it cleanly (workers, sessions, pool)."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, task.cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        return 0
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+async def health(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.health import run_checks
+
+    checks = await run_checks(settings, now=SystemClock().now(), max_outbox_age=args.max_outbox_age,
+                              bot_api=not args.skip_bot_api)
+    for check in checks:
+        print(check.line())
+    return 0 if all(check.ok for check in checks) else 1
 
 
 async def sandbox(settings: Settings, args: argparse.Namespace) -> int:

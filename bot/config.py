@@ -4,6 +4,7 @@ A wrong value is reported in one line naming the variable (never its value,
 which could be the bot token) and the program exits with status 2.
 """
 
+import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -44,6 +45,14 @@ class Settings(BaseSettings):
     api_url: str = TELEGRAM_API_URL
     database_url: str = "sqlite+aiosqlite:///./dieuphoi.db"
     redis_url: str | None = None
+    # Webhook mode (`dieuphoi run --webhook`): the public URL given to Telegram, the secret
+    # Telegram sends back in X-Telegram-Bot-Api-Secret-Token, and where this process listens.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     timezone: str = "Asia/Ho_Chi_Minh"
     default_locale: Locale = "vi"
     roster: Path | None = None
@@ -85,6 +94,25 @@ class Settings(BaseSettings):
         if not bot_id.isdigit() or len(secret) < 10:
             raise ValueError("does not look like a bot token (expected <digits>:<secret>)")
         return text
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        text = str(value.get_secret_value() if isinstance(value, SecretStr) else value)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", text):
+            raise ValueError("must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (the characters Telegram allows; shorter is too easy to guess)")
+        return text
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url_shape(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (Telegram calls it from the internet)")
+        return value
 
     @field_validator("api_url")
     @classmethod
@@ -151,6 +179,13 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str | None:
         return self.bot_token.get_secret_value() if self.bot_token else None
+
+    @property
+    def secrets(self) -> list[str]:
+        """What logs must never show: the token, its secret half, the webhook secret."""
+        values = [self.token or "", (self.token or "").partition(":")[2]]
+        values.append(self.webhook_secret.get_secret_value() if self.webhook_secret else "")
+        return [value for value in values if value]
 
 
 def load_settings(**overrides: object) -> Settings:
