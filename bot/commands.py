@@ -39,7 +39,10 @@ SECONDMENT = CommandSpec(
 )
 CONVENE = CommandSpec("trieutap", "convene", Action.CONVENE, N_("Triệu tập thành viên, xem điểm danh"))
 
-COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM, SECONDMENT, CONVENE]
+REPORT = CommandSpec("baocao", "report", Action.SUBMIT_REPORT, N_("Nộp báo cáo, theo dõi các kỳ báo cáo"))
+REQUEST = CommandSpec("yeucau", "request", Action.REQUEST_REPORT, N_("Yêu cầu báo cáo đột xuất"))
+DIGEST = CommandSpec("tonghop", "digest", Action.VIEW_DIGEST, N_("Bản tổng hợp: nhiệm vụ, báo cáo, số liệu"))
+COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM, SECONDMENT, CONVENE, REPORT, REQUEST, DIGEST]
 
 
 def commands_for(audience: Audience) -> list[CommandSpec]:

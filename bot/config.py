@@ -14,9 +14,11 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.durations import parse_duration
+from bot.reports.cron import parse_cron
 
 TELEGRAM_API_URL = "https://api.telegram.org"
 ENV_PREFIX = "DIEUPHOI_"
+REPORTS_FILE = Path(__file__).resolve().parent / "reports" / "default_reports.yaml"
 
 Locale = Literal["vi", "en"]
 Duration = Annotated[timedelta, NoDecode]
@@ -73,6 +75,12 @@ class Settings(BaseSettings):
     document_department: str = "Sở Thông tin và Truyền thông"
     quiet_hours: Annotated[QuietHours | None, NoDecode] = QuietHours((time(22, 0), time(6, 30)))
     sweep_seconds: float = Field(default=30, gt=0)
+    # Reports and the Director's digest: the report-types file, when the daily and weekly
+    # digests go out (standard cron in the team's zone; empty turns one off), and to whom.
+    reports: Path = REPORTS_FILE
+    digest_cron: str = "30 7 * * *"
+    digest_weekly_cron: str = "30 7 * * 1"
+    digest_to: Annotated[tuple[Literal["director", "leader", "deputy"], ...], NoDecode] = ("director", "leader")
     # Citizen help desk: the knowledge file replacing the shipped one, the team serving
     # citizens when there are several, how long citizens' messages are kept, flood limits,
     # and when an unanswered ticket is reminded to support and escalated to the leaders.
@@ -112,6 +120,20 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with https:// (Telegram calls it from the internet)")
+        return value
+
+    @field_validator("digest_cron", "digest_weekly_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if value.strip():
+            parse_cron(value, ZoneInfo("UTC"))
+        return value.strip()
+
+    @field_validator("digest_to", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
     @field_validator("api_url")

@@ -1,11 +1,13 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from bot.audit import AuditEntry
+from bot.digest.models import DigestRun
 from bot.db import Base
 from bot.inbox import InboxUpdate
 from bot.outbox.models import OutboxMessage
 from bot.reachability import UnreachableChat
 from bot.reminders.models import Reminder
+from bot.reports.models import Obligation, ReportDraft, ReportPeriod, Submission
 from bot.roster.models import Area, Invite, Member, Person, Team, Unit
 
-__all__ = ["AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]
+__all__ = ["DigestRun", "Obligation", "ReportDraft", "ReportPeriod", "Submission", "AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]

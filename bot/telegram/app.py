@@ -13,10 +13,13 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.metrics import Metrics
 from bot.reachability import ChatEvents
 from bot.reminders.service import ReminderHandler, Sweeper
+from bot.reports.reminders import report_reminders
+from bot.reports.schedule import ReportSchedule
+from bot.reports.types import ReportTypesError, load_report_types
 from bot.scheduler import build_scheduler, every
 from bot.people import contacted_telegram_ids, load_actor
 from bot.roster.service import linked_telegram_ids
@@ -49,17 +52,23 @@ class App:
     sweeper: Sweeper
     scheduler: AsyncIOScheduler
     metrics: Metrics = field(default_factory=Metrics)
+    reports: ReportSchedule | None = None  # opens scheduled report periods
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
         every(self.scheduler, self.settings.sweep_seconds, self.sweeper.sweep, "reminder-sweep")
+        if self.reports is not None:
+            await self.reports.run_due()  # catch up on a period whose opening passed while stopped
+            self.reports.add_jobs(self.scheduler)
         self.scheduler.start()
 
     async def run_due(self) -> None:
         """The bot's periodic work, once, now (the sandbox's clock buttons call this after moving
         the clock). A feature with periodic work adds its `run_due` here as well as to the timer."""
         await self.sweeper.sweep()
+        if self.reports is not None:
+            await self.reports.run_due()
 
     async def stop(self) -> None:
         if self.scheduler.running:
@@ -116,17 +125,24 @@ def build_app(
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         observer.outer_middleware(actors)
         observer.middleware(permissions)
+    try:
+        report_types = load_report_types(settings.reports)
+    except ReportTypesError as error:
+        raise ConfigError(f"DIEUPHOI_REPORTS: {error}") from None
     dispatcher.include_router(build_router())
     dispatcher.workflow_data.update(
         settings=settings, storage=storage, clock=clock, sender=sender, menus=menus, delivery=delivery
     )
-    return App(settings, storage, clock, bot, dispatcher, delivery, menus, sender, sweeper, build_scheduler(),
-               metrics)
+    dispatcher.workflow_data.update(report_types=report_types)
+    app = App(settings, storage, clock, bot, dispatcher, delivery, menus, sender, sweeper, build_scheduler(),
+              metrics)
+    app.reports = ReportSchedule(storage, clock, settings, report_types)
+    return app
 
 
 def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:
     """Each feature's reminder kinds and what to do when one falls due."""
-    return {}
+    return {**report_reminders(settings)}
 
 
 async def sync_menus(app: App) -> None:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 91f6de7302e7
+Revision ID: 34386976222b
 Revises: 
-Create Date: 2026-11-26 00:01:18.305318
+Create Date: 2026-11-26 00:04:39.386920
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import bot.db
 
 
-revision: str = '91f6de7302e7'
+revision: str = '34386976222b'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -74,6 +74,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_team_id'), ['team_id'], unique=False)
 
+    op.create_table('digest_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('instant', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('since', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_digest_runs_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_runs')),
+    sa.UniqueConstraint('team_id', 'kind', 'instant', name=op.f('uq_digest_runs_team_id_kind_instant'))
+    )
+    with op.batch_alter_table('digest_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_digest_runs_team_id'), ['team_id'], unique=False)
+
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=True),
@@ -130,6 +144,26 @@ def upgrade() -> None:
     with op.batch_alter_table('reminders', schema=None) as batch_op:
         batch_op.create_index('ix_reminders_due', ['status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_reminders_team_id'), ['team_id'], unique=False)
+
+    op.create_table('report_periods',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('type_code', sa.String(length=64), nullable=False),
+    sa.Column('title', sa.String(length=255), nullable=False),
+    sa.Column('title_en', sa.String(length=255), nullable=True),
+    sa.Column('schedule_code', sa.String(length=64), nullable=True),
+    sa.Column('fields', bot.db.JSONData(), nullable=False),
+    sa.Column('escalate_to', bot.db.JSONData(), nullable=False),
+    sa.Column('requested_by', sa.BigInteger(), nullable=True),
+    sa.Column('opened_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_report_periods_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_periods')),
+    sa.UniqueConstraint('team_id', 'schedule_code', 'due_at', name=op.f('uq_report_periods_team_id_schedule_code_due_at'))
+    )
+    with op.batch_alter_table('report_periods', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_periods_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_periods_team_id'), ['team_id'], unique=False)
 
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -192,11 +226,83 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_member_areas_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('member_id', 'area_id', name=op.f('pk_member_areas'))
     )
+    op.create_table('report_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('period_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('values', bot.db.JSONData(), nullable=False),
+    sa.Column('asking', sa.String(length=32), nullable=True),
+    sa.Column('back_to_summary', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_report_drafts_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['period_id'], ['report_periods.id'], name=op.f('fk_report_drafts_period_id_report_periods'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_report_drafts_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_drafts')),
+    sa.UniqueConstraint('period_id', 'member_id', name=op.f('uq_report_drafts_period_id_member_id'))
+    )
+    with op.batch_alter_table('report_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_drafts_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_drafts_team_id'), ['team_id'], unique=False)
+
+    op.create_table('report_obligations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('period_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('field_codes', bot.db.JSONData(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_report_obligations_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['period_id'], ['report_periods.id'], name=op.f('fk_report_obligations_period_id_report_periods'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_report_obligations_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_obligations')),
+    sa.UniqueConstraint('period_id', 'member_id', name=op.f('uq_report_obligations_period_id_member_id'))
+    )
+    with op.batch_alter_table('report_obligations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_obligations_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_obligations_period_id'), ['period_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_obligations_team_id'), ['team_id'], unique=False)
+
+    op.create_table('report_submissions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('period_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('values', bot.db.JSONData(), nullable=False),
+    sa.Column('submitted_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('corrections', sa.Integer(), nullable=False),
+    sa.Column('corrected_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_report_submissions_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['period_id'], ['report_periods.id'], name=op.f('fk_report_submissions_period_id_report_periods'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_report_submissions_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_submissions')),
+    sa.UniqueConstraint('period_id', 'member_id', name=op.f('uq_report_submissions_period_id_member_id'))
+    )
+    with op.batch_alter_table('report_submissions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_submissions_period_id'), ['period_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_submissions_team_id'), ['team_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('report_submissions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_submissions_team_id'))
+        batch_op.drop_index(batch_op.f('ix_report_submissions_period_id'))
+
+    op.drop_table('report_submissions')
+    with op.batch_alter_table('report_obligations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_obligations_team_id'))
+        batch_op.drop_index(batch_op.f('ix_report_obligations_period_id'))
+        batch_op.drop_index(batch_op.f('ix_report_obligations_member_id'))
+
+    op.drop_table('report_obligations')
+    with op.batch_alter_table('report_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_drafts_team_id'))
+        batch_op.drop_index(batch_op.f('ix_report_drafts_member_id'))
+
+    op.drop_table('report_drafts')
     op.drop_table('member_areas')
     with op.batch_alter_table('invites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invites_team_id'))
@@ -211,6 +317,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_units_team_id'))
 
     op.drop_table('units')
+    with op.batch_alter_table('report_periods', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_periods_team_id'))
+        batch_op.drop_index(batch_op.f('ix_report_periods_due_at'))
+
+    op.drop_table('report_periods')
     with op.batch_alter_table('reminders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reminders_team_id'))
         batch_op.drop_index('ix_reminders_due')
@@ -224,6 +335,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_chat_message')
 
     op.drop_table('outbox')
+    with op.batch_alter_table('digest_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_digest_runs_team_id'))
+
+    op.drop_table('digest_runs')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_team_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
