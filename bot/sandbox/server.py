@@ -23,6 +23,7 @@ from bot.sandbox.bot_api import BotAPI
 from bot.sandbox.control import ControlAPI
 from bot.sandbox.model import BotIdentity
 from bot.sandbox.state import SandboxState
+from bot.sandbox.webchat import WebChat
 from bot.sandbox.webhook import WebhookSender
 
 DEFAULT_TOKEN = "123456789:SANDBOX-token-for-tests-only"
@@ -60,6 +61,7 @@ class SandboxServer:
         self.webhook_sender = WebhookSender(self.state)
         self.bot_api = BotAPI(self.state, set(tokens), self.state.updates.wake, timeout_fault_seconds)
         self.control = ControlAPI(self.state)
+        self.webchat = WebChat(self.state)
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task[None] | None = None
 
@@ -67,6 +69,7 @@ class SandboxServer:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.add_routes(self.control.routes())
         app.add_routes(self.bot_api.routes())
+        self.webchat.install(app)
         return app
 
     async def start(self) -> None:
@@ -104,3 +107,8 @@ class SandboxServer:
     @property
     def control_url(self) -> str:
         return f"{self.url}/sandbox"
+
+    @property
+    def webchat_url(self) -> str:
+        """The web chat page: every person of the roster, played in a browser."""
+        return f"{self.url}/"
