@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from bot.audit import AuditEntry
+from bot.convening.models import Convocation, ConvocationDraft, Invitee
 from bot.digest.models import DigestRun
 from bot.db import Base
 from bot.inbox import InboxUpdate
@@ -9,5 +10,6 @@ from bot.reachability import UnreachableChat
 from bot.reminders.models import Reminder
 from bot.reports.models import Obligation, ReportDraft, ReportPeriod, Submission
 from bot.roster.models import Area, Invite, Member, Person, Team, Unit
+from bot.secondment.models import SecondmentDecision, SecondmentPerson, SecondmentRequest, SecondmentVersion
 
-__all__ = ["DigestRun", "Obligation", "ReportDraft", "ReportPeriod", "Submission", "AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]
+__all__ = ["Convocation", "ConvocationDraft", "Invitee", "SecondmentDecision", "SecondmentPerson", "SecondmentRequest", "SecondmentVersion", "DigestRun", "Obligation", "ReportDraft", "ReportPeriod", "Submission", "AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]

@@ -16,11 +16,13 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.metrics import Metrics
 from bot.reachability import ChatEvents
+from bot.convening.reminders import handlers as convening_reminders
 from bot.reminders.service import ReminderHandler, Sweeper
 from bot.reports.reminders import report_reminders
 from bot.reports.schedule import ReportSchedule
 from bot.reports.types import ReportTypesError, load_report_types
 from bot.scheduler import build_scheduler, every
+from bot.secondment.reminders import handlers as secondment_reminders
 from bot.people import contacted_telegram_ids, load_actor
 from bot.roster.service import linked_telegram_ids
 from bot.sender import Sender
@@ -142,7 +144,7 @@ def build_app(
 
 def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:
     """Each feature's reminder kinds and what to do when one falls due."""
-    return {**report_reminders(settings)}
+    return {**report_reminders(settings), **secondment_reminders(settings), **convening_reminders(settings)}
 
 
 async def sync_menus(app: App) -> None:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 34386976222b
+Revision ID: 452ee92c72ff
 Revises: 
-Create Date: 2026-11-26 00:04:39.386920
+Create Date: 2026-11-26 00:06:36.164612
 """
 from collections.abc import Sequence
 
@@ -11,7 +11,7 @@ from alembic import op
 import bot.db
 
 
-revision: str = '34386976222b'
+revision: str = '452ee92c72ff'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -73,6 +73,26 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_team_id'), ['team_id'], unique=False)
+
+    op.create_table('convocation_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('convener_telegram_id', sa.BigInteger(), nullable=False),
+    sa.Column('step', sa.String(length=16), nullable=False),
+    sa.Column('member_ids', bot.db.JSONData(), nullable=True),
+    sa.Column('audience', sa.String(length=255), nullable=True),
+    sa.Column('content', sa.Text(), nullable=True),
+    sa.Column('starts_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('place', sa.String(length=500), nullable=True),
+    sa.Column('choices', bot.db.JSONData(), nullable=True),
+    sa.Column('asked_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_convocation_drafts_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_convocation_drafts')),
+    sa.UniqueConstraint('team_id', 'convener_telegram_id', name=op.f('uq_convocation_drafts_team_id_convener_telegram_id'))
+    )
+    with op.batch_alter_table('convocation_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_convocation_drafts_team_id'), ['team_id'], unique=False)
 
     op.create_table('digest_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -165,6 +185,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_report_periods_due_at'), ['due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_report_periods_team_id'), ['team_id'], unique=False)
 
+    op.create_table('secondment_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=True),
+    sa.Column('proposer_telegram_id', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('step', sa.String(length=16), nullable=True),
+    sa.Column('asked_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('work', sa.Text(), nullable=True),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('created_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.BigInteger(), nullable=True),
+    sa.Column('decision_note', sa.Text(), nullable=True),
+    sa.Column('awaiting_outcome', sa.String(length=16), nullable=True),
+    sa.Column('awaiting_by', sa.BigInteger(), nullable=True),
+    sa.Column('awaiting_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_secondment_requests_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_secondment_requests')),
+    sa.UniqueConstraint('team_id', 'number', name=op.f('uq_secondment_requests_team_id_number'))
+    )
+    with op.batch_alter_table('secondment_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_secondment_requests_proposer', ['proposer_telegram_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_secondment_requests_team_id'), ['team_id'], unique=False)
+
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.Integer(), nullable=False),
@@ -177,6 +227,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_units_team_id'), ['team_id'], unique=False)
+
+    op.create_table('convocations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('convener_telegram_id', sa.BigInteger(), nullable=False),
+    sa.Column('audience', sa.String(length=255), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('starts_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('place', sa.String(length=500), nullable=False),
+    sa.Column('created_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('card_id', sa.Integer(), nullable=True),
+    sa.Column('task_asked_by', sa.BigInteger(), nullable=True),
+    sa.Column('task_asked_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['card_id'], ['outbox.id'], name=op.f('fk_convocations_card_id_outbox'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_convocations_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_convocations'))
+    )
+    with op.batch_alter_table('convocations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_convocations_team_id'), ['team_id'], unique=False)
+        batch_op.create_index('ix_convocations_team_start', ['team_id', 'starts_at'], unique=False)
 
     op.create_table('members',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -201,6 +271,62 @@ def upgrade() -> None:
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_members_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_members_telegram_id'), ['telegram_id'], unique=False)
+
+    op.create_table('secondment_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('decided_by', sa.BigInteger(), nullable=False),
+    sa.Column('decided_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['request_id'], ['secondment_requests.id'], name=op.f('fk_secondment_decisions_request_id_secondment_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_secondment_decisions_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_secondment_decisions')),
+    sa.UniqueConstraint('request_id', 'version', name=op.f('uq_secondment_decisions_request_id_version'))
+    )
+    with op.batch_alter_table('secondment_decisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_secondment_decisions_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_secondment_decisions_team_id'), ['team_id'], unique=False)
+
+    op.create_table('secondment_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('content', bot.db.JSONData(), nullable=False),
+    sa.Column('submitted_by', sa.BigInteger(), nullable=False),
+    sa.Column('submitted_at', bot.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['request_id'], ['secondment_requests.id'], name=op.f('fk_secondment_versions_request_id_secondment_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_secondment_versions_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_secondment_versions')),
+    sa.UniqueConstraint('request_id', 'version', name=op.f('uq_secondment_versions_request_id_version'))
+    )
+    with op.batch_alter_table('secondment_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_secondment_versions_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_secondment_versions_team_id'), ['team_id'], unique=False)
+
+    op.create_table('convocation_invitees',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('convocation_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('answer', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('answered_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reason_asked_at', bot.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('card_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['card_id'], ['outbox.id'], name=op.f('fk_convocation_invitees_card_id_outbox'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['convocation_id'], ['convocations.id'], name=op.f('fk_convocation_invitees_convocation_id_convocations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_convocation_invitees_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_convocation_invitees_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_convocation_invitees')),
+    sa.UniqueConstraint('convocation_id', 'member_id', name=op.f('uq_convocation_invitees_convocation_id_member_id'))
+    )
+    with op.batch_alter_table('convocation_invitees', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_convocation_invitees_convocation_id'), ['convocation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_convocation_invitees_team_id'), ['team_id'], unique=False)
 
     op.create_table('invites',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -282,11 +408,36 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_report_submissions_period_id'), ['period_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_report_submissions_team_id'), ['team_id'], unique=False)
 
+    op.create_table('secondment_people',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('full_name', sa.String(length=255), nullable=False),
+    sa.Column('unit_name', sa.String(length=255), nullable=True),
+    sa.Column('title', sa.String(length=255), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_secondment_people_member_id_members'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['request_id'], ['secondment_requests.id'], name=op.f('fk_secondment_people_request_id_secondment_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_secondment_people_team_id_teams'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_secondment_people_unit_id_units'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_secondment_people'))
+    )
+    with op.batch_alter_table('secondment_people', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_secondment_people_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_secondment_people_team_id'), ['team_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('secondment_people', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_secondment_people_team_id'))
+        batch_op.drop_index(batch_op.f('ix_secondment_people_request_id'))
+
+    op.drop_table('secondment_people')
     with op.batch_alter_table('report_submissions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_submissions_team_id'))
         batch_op.drop_index(batch_op.f('ix_report_submissions_period_id'))
@@ -308,15 +459,40 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invites_team_id'))
 
     op.drop_table('invites')
+    with op.batch_alter_table('convocation_invitees', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_convocation_invitees_team_id'))
+        batch_op.drop_index(batch_op.f('ix_convocation_invitees_convocation_id'))
+
+    op.drop_table('convocation_invitees')
+    with op.batch_alter_table('secondment_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_secondment_versions_team_id'))
+        batch_op.drop_index(batch_op.f('ix_secondment_versions_request_id'))
+
+    op.drop_table('secondment_versions')
+    with op.batch_alter_table('secondment_decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_secondment_decisions_team_id'))
+        batch_op.drop_index(batch_op.f('ix_secondment_decisions_request_id'))
+
+    op.drop_table('secondment_decisions')
     with op.batch_alter_table('members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_members_telegram_id'))
         batch_op.drop_index(batch_op.f('ix_members_team_id'))
 
     op.drop_table('members')
+    with op.batch_alter_table('convocations', schema=None) as batch_op:
+        batch_op.drop_index('ix_convocations_team_start')
+        batch_op.drop_index(batch_op.f('ix_convocations_team_id'))
+
+    op.drop_table('convocations')
     with op.batch_alter_table('units', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_units_team_id'))
 
     op.drop_table('units')
+    with op.batch_alter_table('secondment_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_secondment_requests_team_id'))
+        batch_op.drop_index('ix_secondment_requests_proposer')
+
+    op.drop_table('secondment_requests')
     with op.batch_alter_table('report_periods', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_periods_team_id'))
         batch_op.drop_index(batch_op.f('ix_report_periods_due_at'))
@@ -339,6 +515,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_digest_runs_team_id'))
 
     op.drop_table('digest_runs')
+    with op.batch_alter_table('convocation_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_convocation_drafts_team_id'))
+
+    op.drop_table('convocation_drafts')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_team_id'))
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))

@@ -1,0 +1,1 @@
+"""Convocations (triệu tập): invite, answer, remind, roll."""

@@ -1,0 +1,1 @@
+"""Secondment requests (trưng dụng): draft, submit, decide once, paperwork."""

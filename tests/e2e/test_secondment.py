@@ -1,0 +1,152 @@
+"""Secondment requests through the real bot: draft, submit, decide once, paperwork, reminders."""
+
+import io
+from typing import Any
+
+import docx
+from sqlalchemy import func, select
+
+from bot.audit import AuditEntry
+from bot.sandbox.client import Message, Sent
+from bot.secondment.models import SecondmentDecision, SecondmentRequest, SecondmentVersion, Status
+from bot.secondment.service import active_secondees
+from tests.e2e.harness import Harness
+
+DIRECTOR, LEADER, DEPUTY, MEMBER, CITIZEN = 1000, 1001, 1003, 1004, 555001
+TUAN = 1007  # Bùi Anh Tuấn, unit ttcntt (manager 2001)
+TTCNTT_MANAGER, CDC_MANAGER = 2001, 2003
+
+PEOPLE = "Bùi Anh Tuấn\nTrần Thị Hoa, cdc, Bác sĩ"
+REASON = "Số ca F0 tăng nhanh, cần thêm nhân lực trực hệ thống truy vết"
+WORK = "Trực và hỗ trợ vận hành hệ thống truy vết, khai báo y tế"
+PERIOD = "từ 1/12 đến 31/12"
+
+
+def buttons(message: Message) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["text"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+async def say(harness: Harness, who: int, text: str) -> Message:
+    return await harness.reply_to(await harness.person(who).says(text))
+
+
+async def press(harness: Harness, who: int, message: Message, button: str, crafted: bool = False) -> dict[str, Any]:
+    pressed = await harness.person(who).presses(message, button, crafted=crafted)
+    await harness.handled(pressed)
+    return await harness.client.wait_callback_answer(pressed.callback_query_id or "")
+
+
+async def fill_draft(harness: Harness, *, restart_midway: bool = False) -> Message:
+    """The leader goes through the guided flow; returns the summary to confirm."""
+    first = await say(harness, LEADER, "/trungdung")
+    assert "bước 1/4" in first["text"]
+    assert "bước 2/4" in (await say(harness, LEADER, PEOPLE))["text"]
+    if restart_midway:  # the draft survives a restart and /trungdung resumes it
+        await harness.restart()
+        resumed = await harness.person(LEADER).says("/trungdung")
+        await harness.handled(resumed)
+        after = await harness.messages_after(resumed, LEADER)
+        assert "tiếp tục" in after[0]["text"] and "bước 2/4" in after[1]["text"]
+    assert "bước 3/4" in (await say(harness, LEADER, REASON))["text"]
+    assert "bước 4/4" in (await say(harness, LEADER, WORK))["text"]
+    summary = await say(harness, LEADER, PERIOD)
+    assert "Bùi Anh Tuấn" in summary["text"] and "Trần Thị Hoa" in summary["text"]
+    assert "01/12/2026" in summary["text"] and "31/12/2026" in summary["text"]
+    assert "📨 Gửi Giám đốc" in buttons(summary)
+    return summary
+
+
+async def submit(harness: Harness, summary: Message) -> tuple[Message, Message]:
+    """Press send; returns the Director's card and the Tờ trình document message."""
+    seq = await harness.last_seq()
+    answer = await press(harness, LEADER, summary, "📨 Gửi Giám đốc")
+    assert answer["answered"]
+    sent = await harness.messages_after(seq, DIRECTOR)
+    card = next(m for m in sent if m["text"] and "Đề nghị trưng dụng số" in m["text"])
+    paper = next(m for m in sent if m["document"])
+    return card, paper
+
+
+async def open_docx(harness: Harness, message: Message) -> docx.document.Document:
+    data = await harness.client.download(message["document"]["file_id"])
+    return docx.Document(io.BytesIO(data))
+
+
+def texts(document: docx.document.Document) -> tuple[list[str], list[str]]:
+    paragraphs = [p.text for p in document.paragraphs if p.text.strip()]
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return paragraphs, cells
+
+
+async def request_row(harness: Harness) -> SecondmentRequest:
+    async with harness.app.storage.read() as session:
+        request = await session.scalar(select(SecondmentRequest))
+        assert request is not None
+        return request
+
+
+async def test_from_draft_to_approval_with_paperwork_and_unit_managers_told(harness: Harness) -> None:
+    summary = await fill_draft(harness, restart_midway=True)
+    card, paper = await submit(harness, summary)
+    assert "Người đề nghị: Hoàng Mạnh Cường" in card["text"]
+    assert buttons(card) == ["✅ Duyệt", "❌ Từ chối", "📝 Cần bổ sung"]
+
+    # The Tờ trình, in the Decree 30 layout.
+    proposal = await open_docx(harness, paper)
+    paragraphs, cells = texts(proposal)
+    heading_left, heading_right = cells[0], cells[1]
+    assert heading_left.splitlines() == [
+        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "TỔ CNTT PHỤC VỤ PHÒNG CHỐNG DỊCH COVID-19", "Số: 1/TTr-TCNTT"]
+    assert heading_right.splitlines() == [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Hòa Bình, ngày 25 tháng 11 năm 2026"]
+    assert paragraphs[0] == "TỜ TRÌNH"
+    assert paragraphs[1].startswith("Về việc đề nghị trưng dụng cán bộ")
+    assert "Kính gửi: Giám đốc Sở Thông tin và Truyền thông" in paragraphs
+    assert any(REASON in p for p in paragraphs) and any(WORK in p for p in paragraphs)
+    assert any("từ ngày 01/12/2026 đến ngày 31/12/2026" in p for p in paragraphs)
+    assert ["1", "Bùi Anh Tuấn", "Trung tâm CNTT-TT", "Kỹ sư"] == cells[6:10]
+    assert ["2", "Trần Thị Hoa", "cdc", "Bác sĩ"] == cells[10:14]
+    receivers, signature = cells[-2], cells[-1]
+    assert receivers.splitlines() == ["Nơi nhận:", "- Như trên;", "- Lưu: VT, TCNTT."]
+    assert signature.split("\n")[0] == "TỔ TRƯỞNG" and signature.rstrip().endswith("Hoàng Mạnh Cường")
+
+    seq = await harness.last_seq()
+    answer = await press(harness, DIRECTOR, card, "✅ Duyệt")
+    assert "Đã duyệt" in answer["text"]
+    closed = await harness.client.message(card["chat_id"], card["message_id"])
+    assert "Đã duyệt</b> bởi Trần Văn An" in closed["html"] and buttons(closed) == []
+
+    told = await harness.messages_after(seq, LEADER)
+    approval = next(m for m in told if m["text"] and "đã duyệt" in m["text"])
+    assert "từ 01/12/2026 đến 31/12/2026" in approval["text"]
+    decision = await open_docx(harness, next(m for m in told if m["document"]))
+    paragraphs, cells = texts(decision)
+    assert paragraphs[0] == "DỰ THẢO" and "QUYẾT ĐỊNH" in paragraphs and "QUYẾT ĐỊNH:" in paragraphs
+    assert cells[0].splitlines() == ["UBND TỈNH HÒA BÌNH", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "Số:      /QĐ-STTTT"]
+    assert cells[1].splitlines()[:2] == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc"]
+    assert any("Xét Tờ trình số 1/TTr-TCNTT ngày 25/11/2026" in p for p in paragraphs)
+    assert any(p.startswith("Điều 1.") and "từ ngày 01/12/2026 đến ngày 31/12/2026" in p for p in paragraphs)
+    assert "Bùi Anh Tuấn" in cells and "Trần Thị Hoa" in cells
+    assert cells[-2].splitlines()[0] == "Nơi nhận:"
+    assert cells[-1].split("\n")[0] == "GIÁM ĐỐC" and cells[-1].rstrip().endswith("Trần Văn An")
+
+    secondee = await harness.messages_after(seq, TUAN)
+    assert len(secondee) == 1 and "trưng dụng bạn" in secondee[0]["text"] and "31/12/2026" in secondee[0]["text"]
+    ttcntt = await harness.messages_after(seq, TTCNTT_MANAGER)
+    assert len(ttcntt) == 1 and "Bùi Anh Tuấn" in ttcntt[0]["text"] and "Trần Thị Hoa" not in ttcntt[0]["text"]
+    cdc = await harness.messages_after(seq, CDC_MANAGER)
+    assert len(cdc) == 1 and "Trần Thị Hoa" in cdc[0]["text"]
+
+    request = await request_row(harness)
+    assert request.status == Status.APPROVED and request.decided_by == DIRECTOR
+    async with harness.app.storage.read() as session:
+        actions = list(await session.scalars(
+            select(AuditEntry.action).where(AuditEntry.subject == f"secondment:{request.id}").order_by(AuditEntry.id)))
+        from datetime import datetime, UTC
+        seconded = await active_secondees(session, request.team_id, datetime(2026, 12, 10, 3, tzinfo=UTC),
+                                          zone=harness.settings.zone)
+        before = await active_secondees(session, request.team_id, harness.clock.now(), zone=harness.settings.zone)
+    assert actions[0] == "secondment.draft" and "secondment.submit" in actions and actions[-1] == "secondment.approved"
+    assert [m.full_name for m in seconded] == ["Bùi Anh Tuấn"] and before == []
+    assert await harness.api_errors() == []
