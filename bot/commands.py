@@ -34,6 +34,8 @@ START = CommandSpec("start", "start", Action.USE_HELPDESK, N_("Bắt đầu, v�
 HELP = CommandSpec("trogiup", "help", Action.USE_HELPDESK, N_("Những việc bạn có thể làm"))
 LANGUAGE = CommandSpec("ngonngu", "language", Action.CHANGE_LANGUAGE, N_("Đổi ngôn ngữ"))
 TEAM = CommandSpec("nhom", "team", Action.SWITCH_TEAM, N_("Chọn tổ đang làm việc"))
+ASSIGN = CommandSpec("giao", "assign", Action.ASSIGN_TASK, N_("Giao việc: /giao hung Nội dung hạn 17h thứ 6"))
+TASKS = CommandSpec("viec", "tasks", Action.VIEW_OWN_TASKS, N_("Xem việc đang mở; /viec 12 xem một việc"))
 SECONDMENT = CommandSpec(
     "trungdung", "secondment", Action.PROPOSE_SECONDMENT, N_("Đề nghị Giám đốc trưng dụng cán bộ")
 )
@@ -42,7 +44,7 @@ CONVENE = CommandSpec("trieutap", "convene", Action.CONVENE, N_("Triệu tập t
 REPORT = CommandSpec("baocao", "report", Action.SUBMIT_REPORT, N_("Nộp báo cáo, theo dõi các kỳ báo cáo"))
 REQUEST = CommandSpec("yeucau", "request", Action.REQUEST_REPORT, N_("Yêu cầu báo cáo đột xuất"))
 DIGEST = CommandSpec("tonghop", "digest", Action.VIEW_DIGEST, N_("Bản tổng hợp: nhiệm vụ, báo cáo, số liệu"))
-COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM, SECONDMENT, CONVENE, REPORT, REQUEST, DIGEST]
+COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM, ASSIGN, TASKS, SECONDMENT, CONVENE, REPORT, REQUEST, DIGEST]
 
 
 def commands_for(audience: Audience) -> list[CommandSpec]:

@@ -11,5 +11,6 @@ from bot.reminders.models import Reminder
 from bot.reports.models import Obligation, ReportDraft, ReportPeriod, Submission
 from bot.roster.models import Area, Invite, Member, Person, Team, Unit
 from bot.secondment.models import SecondmentDecision, SecondmentPerson, SecondmentRequest, SecondmentVersion
+from bot.tasks.models import Task, TaskAssignee, TaskUpdate
 
-__all__ = ["Convocation", "ConvocationDraft", "Invitee", "SecondmentDecision", "SecondmentPerson", "SecondmentRequest", "SecondmentVersion", "DigestRun", "Obligation", "ReportDraft", "ReportPeriod", "Submission", "AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]
+__all__ = ["Task", "TaskAssignee", "TaskUpdate", "Convocation", "ConvocationDraft", "Invitee", "SecondmentDecision", "SecondmentPerson", "SecondmentRequest", "SecondmentVersion", "DigestRun", "Obligation", "ReportDraft", "ReportPeriod", "Submission", "AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]

@@ -47,7 +47,8 @@ PERMISSIONS: dict[Action, frozenset[Audience]] = {
     Action.USE_HELPDESK: frozenset(_EVERYONE),
     Action.CHANGE_LANGUAGE: frozenset(_EVERYONE),
     Action.SWITCH_TEAM: frozenset(_TEAM),
-    Action.VIEW_OWN_TASKS: frozenset(_STAFF),
+    # /viec: members see their own tasks; the Director, like the leader and deputies, the team's.
+    Action.VIEW_OWN_TASKS: frozenset(_STAFF | {_A.DIRECTOR}),
     Action.UPDATE_OWN_TASK: frozenset(_STAFF),
     Action.ASSIGN_TASK: frozenset({_A.LEADER, _A.DEPUTY}),
     Action.MANAGE_TASK: frozenset({_A.LEADER, _A.DEPUTY}),
