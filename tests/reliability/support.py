@@ -1,0 +1,133 @@
+"""What the reliability tests share: a test reminder kind, settling, transcripts and state snapshots."""
+
+import asyncio
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import Base
+from bot.inbox import InboxStatus, InboxUpdate
+from bot.models import OutboxMessage, Team  # noqa: F401  (every table registered)
+from bot.outbox.models import Status
+from bot.outbox.service import enqueue
+from bot.reminders.models import Reminder
+from bot.reminders.service import schedule
+from bot.sandbox.client import SandboxClient
+from bot.storage import Storage
+from bot.ui import Message
+
+PING = "test.ping"  # a reminder kind only the tests register: "Nhắc việc <subject>" to a chat
+
+
+async def ping(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
+    """The test reminder: its step names the chat ("chat:<id>", or "team" for the team's group)."""
+    if reminder.step == "team":
+        chat_id = await session.scalar(select(Team.group_chat_id).where(Team.id == reminder.team_id))
+        assert chat_id is not None
+    else:
+        chat_id = int(reminder.step.removeprefix("chat:"))
+    await enqueue(session, chat_id, Message(f"Nhắc việc số {reminder.subject_id}"), now=now,
+                  team_id=reminder.team_id, ref=f"{PING}:{reminder.subject_id}")
+
+
+def register_ping(handlers: Any) -> None:
+    handlers[PING] = ping
+
+
+async def schedule_pings(storage: Storage, *, team_id: int, due_at: datetime, chats: dict[int, str]) -> None:
+    """One test reminder per subject: {subject_id: step}."""
+    async with storage.transaction() as session:
+        for subject_id, step in chats.items():
+            await schedule(session, team_id=team_id, kind=PING, subject_id=subject_id, step=step, due_at=due_at,
+                           respects_quiet_hours=False)
+
+
+async def team_id(storage: Storage, code: str = "hoabinh") -> int:
+    async with storage.read() as session:
+        found = await session.scalar(select(Team.id).where(Team.code == code))
+    assert found is not None
+    return found
+
+
+async def settle(storage: Storage, client: SandboxClient, *, timeout: float = 90) -> None:
+    """Wait until every update is handled, no reminder is due and the outbox is empty."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        async with storage.read() as session:
+            pending = await session.scalar(select(func.count()).where(OutboxMessage.status == Status.PENDING))
+            processing = await session.scalar(
+                select(func.count()).where(InboxUpdate.status == InboxStatus.PROCESSING)
+            )
+        queued = (await client.stats())["pending_updates"]
+        if not pending and not processing and not queued:
+            await asyncio.sleep(0.3)  # a last update may be on its way from getUpdates
+            if not (await client.stats())["pending_updates"]:
+                return
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"did not settle: {pending} outbox rows pending, {processing} updates processing, {queued} queued")
+
+
+async def transcripts(client: SandboxClient) -> dict[int, list[str]]:
+    """Every chat's bot messages, in order, as text (with the buttons they carry)."""
+    result: dict[int, list[str]] = {}
+    for chat in await client.call("GET", "/chats"):
+        messages = await client.bot_messages(chat["id"])
+        if messages:
+            result[chat["id"]] = [_shown(m) for m in messages]
+    return result
+
+
+def _shown(message: dict[str, Any]) -> str:
+    buttons = [b.get("text") for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+    text = message.get("text") or message.get("caption") or ""
+    return text + (f" {buttons}" if buttons else "")
+
+
+def without_repeats(messages: list[str], allowed: int) -> tuple[list[str], int]:
+    """Drop messages repeated right after themselves; returns the rest and how many were dropped."""
+    kept: list[str] = []
+    dropped = 0
+    for text in messages:
+        if kept and kept[-1] == text and dropped < allowed:
+            dropped += 1
+            continue
+        kept.append(text)
+    return kept, dropped
+
+
+# Columns that differ between two runs of the same story without meaning anything:
+# row ids, instants, delivery bookkeeping, Telegram message ids.
+VOLATILE = {
+    "id", "at", "created_at", "sent_at", "next_attempt_at", "attempts", "error", "message_id", "received_at",
+    "finished_at", "done_at", "since", "target_id", "body", "redeemed_at", "expires_at", "updated_at",
+    "linked_at", "last_seen_at", "due_at",
+}
+
+
+async def snapshot(storage: Storage) -> dict[str, Counter[str]]:
+    """Every table's rows (without volatile columns), as a multiset per table."""
+    result: dict[str, Counter[str]] = {}
+    async with storage.engine.connect() as connection:
+        existing = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    async with storage.read() as session:
+        for table in Base.metadata.sorted_tables:
+            if table.name not in existing:  # a model whose migration has not landed yet
+                continue
+            columns = [c for c in table.columns if c.name not in VOLATILE]
+            rows = (await session.execute(select(*columns))).all()
+            result[table.name] = Counter(repr(tuple(row)) for row in rows)
+    return result
+
+
+def differences(expected: dict[str, Counter[str]], actual: dict[str, Counter[str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for table in expected.keys() | actual.keys():
+        missing = expected.get(table, Counter()) - actual.get(table, Counter())
+        extra = actual.get(table, Counter()) - expected.get(table, Counter())
+        if missing or extra:
+            out[table] = {"missing": list(missing.elements())[:5], "extra": list(extra.elements())[:5]}
+    return out
