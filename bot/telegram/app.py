@@ -21,10 +21,9 @@ from bot.reminders.service import ReminderHandler, Sweeper
 from bot.reports.reminders import report_reminders
 from bot.reports.schedule import ReportSchedule
 from bot.reports.types import ReportTypesError, load_report_types
+from bot.digest.schedule import DigestSchedule
 from bot.scheduler import build_scheduler, every
 from bot.secondment.reminders import handlers as secondment_reminders
-from bot.tasks.reminders import reminder_handlers as task_reminders
-from bot.tasks.rules import TaskRules
 from bot.people import contacted_telegram_ids, load_actor
 from bot.roster.service import linked_telegram_ids
 from bot.sender import Sender
@@ -57,6 +56,7 @@ class App:
     scheduler: AsyncIOScheduler
     metrics: Metrics = field(default_factory=Metrics)
     reports: ReportSchedule | None = None  # opens scheduled report periods
+    digests: DigestSchedule | None = None  # sends the scheduled digests
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start_workers(self) -> None:
@@ -65,6 +65,9 @@ class App:
         if self.reports is not None:
             await self.reports.run_due()  # catch up on a period whose opening passed while stopped
             self.reports.add_jobs(self.scheduler)
+        if self.digests is not None:
+            await self.digests.run_due()  # a digest missed while stopped (within its catch-up window)
+            self.digests.add_jobs(self.scheduler)
         self.scheduler.start()
 
     async def run_due(self) -> None:
@@ -73,6 +76,8 @@ class App:
         await self.sweeper.sweep()
         if self.reports is not None:
             await self.reports.run_due()
+        if self.digests is not None:
+            await self.digests.run_due()
 
     async def stop(self) -> None:
         if self.scheduler.running:
@@ -141,13 +146,13 @@ def build_app(
     app = App(settings, storage, clock, bot, dispatcher, delivery, menus, sender, sweeper, build_scheduler(),
               metrics)
     app.reports = ReportSchedule(storage, clock, settings, report_types)
+    app.digests = DigestSchedule(storage, clock, settings)
     return app
 
 
 def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:
     """Each feature's reminder kinds and what to do when one falls due."""
-    return {**report_reminders(settings), **secondment_reminders(settings), **convening_reminders(settings),
-            **task_reminders(TaskRules.from_settings(settings))}
+    return {**report_reminders(settings), **secondment_reminders(settings), **convening_reminders(settings)}
 
 
 async def sync_menus(app: App) -> None:

@@ -5,9 +5,11 @@ its six platform areas are answered by Hùng VM (qr), Mai (tiemchung), Hùng LQ
 (xetnghiem), Thảo (truyvet), Nam (cachly) and Linh (phantich).
 """
 
+import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.reports.models import ReportPeriod, Submission
@@ -139,6 +141,34 @@ async def test_a_weekly_period_from_opening_to_escalation(harness: Harness) -> N
     await harness.handled(pressed)
     assert (await harness.client.wait_callback_answer(pressed.callback_query_id or ""))["text"] == "Đã nhắc 1 người."
     assert count(await texts(harness, LINH, before_nudge), "nhắc bạn nộp báo cáo") == 1
+
+    # Saturday 07:30: the daily digest reaches the Director and the leader, once, and lists exactly that.
+    before_digest = await harness.last_seq()
+    await at(harness, local(28, 7, 30))
+    await at(harness, local(28, 7, 31))
+    digest = await harness.messages_after(before_digest, DIRECTOR)
+    assert [bool(m["text"]) for m in digest] == [True, False, False]  # the text, the chart, the spreadsheet
+    text = digest[0]["text"]
+    assert "Tổng hợp ngày 28/11/2026" in text
+    assert "Đã nộp 5/6 · đúng hạn 4 · muộn 1 · chưa nộp 1" in text
+    assert "Nộp muộn: Đặng Hoài Nam" in text and "Chưa nộp: Trịnh Khánh Linh" in text
+    assert "Số lượt quét mã QR trong tuần: 4.500" in text and "Số mũi tiêm đã cập nhật lên nền tảng: 12.400" in text
+    png = await harness.client.download(digest[1]["photo"][-1]["file_id"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    book = load_workbook(io.BytesIO(await harness.client.download(digest[2]["document"]["file_id"])))
+    assert {"Báo cáo", "Số liệu", "Chi tiết số liệu"} <= set(book.sheetnames)
+    rows = list(book["Chi tiết số liệu"].iter_rows(values_only=True))
+    assert rows[0][:5] == ("Báo cáo", "Hạn nộp", "Chỉ tiêu", "Mã", "Giá trị")
+    stored = {(row[3], row[4], row[5]) for row in rows[1:]}
+    assert ("qr_luot", 4500, "Vũ Mạnh Hùng") in stored and ("tc_tyle", 87.5, "Đỗ Thị Mai") in stored
+    assert ("cl_ungdung", "Ổn định", "Đặng Hoài Nam") in stored
+    status_rows = list(book["Báo cáo"].iter_rows(values_only=True))[1:]
+    assert sorted(row[3] for row in status_rows) == ["Chưa nộp"] + ["Nộp muộn"] + ["Đúng hạn"] * 4
+    assert len(await harness.messages_after(before_digest, LEADER)) == 3
+    assert await harness.messages_after(before_digest, DEPUTY_LAN) == []
+    await harness.restart()
+    await at(harness, local(28, 8, 0))
+    assert len(await harness.messages_after(before_digest, DIRECTOR)) == 3
 
     async with harness.app.storage.read() as session:
         submissions = {s.member.telegram_id: s for s in await session.scalars(select(Submission))}

@@ -1,0 +1,151 @@
+"""The digest as a workbook (.xlsx, openpyxl): one sheet per section, headers in the reader's language
+(Vietnamese by default), numbers as numbers, times as dates in the team's zone.
+
+"Chi tiết số liệu" lists every stored answer with who sent it and when, so
+each figure of the digest can be traced to its submissions.
+"""
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.digest.build import Digest
+from bot.i18n import current_locale
+from bot.i18n import gettext as _
+
+INTEGER = "#,##0"
+DECIMAL = "#,##0.0#"
+PERCENT = "0.0%"
+MOMENT = "dd/mm/yyyy hh:mm"
+DAY = "dd/mm/yyyy"
+
+
+def digest_workbook(digest: Digest, zone: ZoneInfo) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    _reports(book.create_sheet(_("Báo cáo")), digest, zone)
+    _figures(book.create_sheet(_("Số liệu")), digest, zone)
+    _values(book.create_sheet(_("Chi tiết số liệu")), digest, zone)
+    _notes(book.create_sheet(_("Sự cố, kiến nghị")), digest, zone)
+    if digest.tasks is not None:
+        _tasks(book.create_sheet(_("Nhiệm vụ")), digest, zone)
+    if digest.secondments is not None:
+        _secondments(book.create_sheet(_("Trưng dụng")), digest, zone)
+    if digest.convocations is not None:
+        _convocations(book.create_sheet(_("Triệu tập")), digest, zone)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """Excel has no time zones: the team's wall-clock time."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
+def _sheet(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+           formats: dict[int, str] | None = None) -> None:
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        sheet.append(list(row))
+    for column, number_format in (formats or {}).items():
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = number_format
+    for column, header in enumerate(headers, start=1):
+        values = [len(str(header))] + [len(str(row[column - 1])) for row in rows if row[column - 1] is not None]
+        sheet.column_dimensions[get_column_letter(column)].width = min(max(values) + 2, 60)
+    sheet.freeze_panes = "A2"
+
+
+def _numbers(sheet: Worksheet, kinds: Sequence[str], columns: Sequence[int]) -> None:
+    """Whole numbers for integer fields, one or two decimals for percents, row by row."""
+    for row, kind in enumerate(kinds, start=2):
+        for column in columns:
+            sheet.cell(row=row, column=column).number_format = INTEGER if kind == "integer" else DECIMAL
+
+
+def _reports(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+    rows = []
+    for status in digest.reports:
+        period = status.period
+        title = period.shown_title(current_locale())
+        for s in status.on_time + status.late:
+            rows.append([title, local(period.due_at, zone), s.member.full_name,
+                         _("Nộp muộn") if s.late else _("Đúng hạn"), local(s.submitted_at, zone), s.corrections])
+        for member in status.missing:
+            rows.append([title, local(period.due_at, zone), member.full_name, _("Chưa nộp"), None, None])
+    _sheet(sheet, [_("Báo cáo"), _("Hạn nộp"), _("Người báo cáo"), _("Tình trạng"), _("Thời điểm nộp"),
+                   _("Số lần sửa")], rows, {2: MOMENT, 5: MOMENT, 6: INTEGER})
+
+
+def _figures(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+    rows = []
+    for table in digest.figures:
+        for figure in table.figures:
+            ratio = figure.change_ratio
+            rows.append([table.period.shown_title(current_locale()), local(table.period.due_at, zone),
+                         figure.field.shown_label(current_locale()), figure.value, figure.previous, figure.change,
+                         ratio, ", ".join(figure.reporters)])
+    _sheet(sheet, [_("Báo cáo"), _("Kỳ (hạn nộp)"), _("Chỉ tiêu"), _("Giá trị"), _("Kỳ trước"), _("Thay đổi"),
+                   _("Thay đổi (%)"), _("Người báo cáo")], rows, {2: MOMENT, 7: PERCENT})
+    kinds = [figure.field.kind for table in digest.figures for figure in table.figures]
+    _numbers(sheet, kinds, columns=(4, 5, 6))
+
+
+def _values(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+    rows = []
+    for item in digest.values:
+        value = item.submission.values[item.field.code]
+        if item.field.kind == "choice":
+            value = item.field.choice_label(str(value), current_locale())
+        rows.append([item.period.shown_title(current_locale()), local(item.period.due_at, zone),
+                     item.field.shown_label(current_locale()), item.field.code, value,
+                     item.submission.member.full_name, local(item.submission.submitted_at, zone),
+                     _("Có") if item.submission.late else _("Không")])
+    _sheet(sheet, [_("Báo cáo"), _("Hạn nộp"), _("Chỉ tiêu"), _("Mã"), _("Giá trị"), _("Người báo cáo"),
+                   _("Thời điểm nộp"), _("Nộp muộn")], rows, {2: MOMENT, 7: MOMENT})
+    _numbers(sheet, [item.field.kind for item in digest.values], columns=(5,))
+
+
+def _notes(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+    rows = [[note.period.shown_title(current_locale()), note.field.shown_label(current_locale()),
+             note.member.full_name, note.text, local(note.at, zone)] for note in digest.notes]
+    _sheet(sheet, [_("Báo cáo"), _("Mục"), _("Người báo cáo"), _("Nội dung"), _("Thời điểm nộp")], rows, {5: MOMENT})
+
+
+def _tasks(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+    tasks = digest.tasks
+    groups = [(_("Mới giao"), tasks.new), (_("Hoàn thành"), tasks.done), (_("Quá hạn"), tasks.overdue),
+              (_("Vướng mắc"), tasks.blocked)]
+    rows = []
+    for group, items in groups:
+        for task in items:
+            late_hours = round(task.late_by.total_seconds() / 3600, 1) if task.late_by else None
+            rows.append([group, task.title, ", ".join(task.people), local(task.deadline_at, zone), late_hours,
+                         task.words or None, local(task.at, zone)])
+    _sheet(sheet, [_("Nhóm"), _("Nhiệm vụ"), _("Người thực hiện"), _("Hạn"), _("Trễ (giờ)"), _("Ý kiến thành viên"),
+                   _("Thời điểm")], rows, {4: MOMENT, 5: DECIMAL, 7: MOMENT})
+
+
+def _secondments(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+    rows = [[item.number, ", ".join(item.people), item.starts_on, item.ends_on, item.proposer_name,
+             local(item.submitted_at, zone)] for item in digest.secondments or []]
+    _sheet(sheet, [_("Số"), _("Người được đề nghị trưng dụng"), _("Từ ngày"), _("Đến ngày"), _("Người đề nghị"),
+                   _("Gửi lúc")], rows, {1: INTEGER, 3: DAY, 4: DAY, 6: MOMENT})
+
+
+def _convocations(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+    rows = [[local(item.starts_at, zone), item.content, item.place, item.attending, item.absent, item.unanswered]
+            for item in digest.convocations or []]
+    _sheet(sheet, [_("Thời gian"), _("Nội dung"), _("Địa điểm"), _("Tham gia"), _("Vắng"), _("Chưa trả lời")], rows,
+           {1: MOMENT, 4: INTEGER, 5: INTEGER, 6: INTEGER})
