@@ -80,4 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("member", help="member code, telegram id, @username or full name")
     invite.add_argument("--team", help="team code (needed when there are several teams)")
     invite.set_defaults(handler=c.invite)
+
+    faq = sub.add_parser("faq", help="the citizen help desk's knowledge base").add_subparsers(metavar="ACTION")
+    checking = faq.add_parser("check", help="validate a knowledge file; print each problem naming its entry, exit 1 if any")
+    checking.add_argument("file", type=Path)
+    checking.set_defaults(handler=c.faq_check)
     return parser

@@ -40,11 +40,12 @@ SECONDMENT = CommandSpec(
     "trungdung", "secondment", Action.PROPOSE_SECONDMENT, N_("Đề nghị Giám đốc trưng dụng cán bộ")
 )
 CONVENE = CommandSpec("trieutap", "convene", Action.CONVENE, N_("Triệu tập thành viên, xem điểm danh"))
+HELPDESK = CommandSpec("hoidap", "faq", Action.USE_HELPDESK, N_("Hỏi đáp cho người dân: mã QR, khai báo y tế, tiêm chủng"))
 
 REPORT = CommandSpec("baocao", "report", Action.SUBMIT_REPORT, N_("Nộp báo cáo, theo dõi các kỳ báo cáo"))
 REQUEST = CommandSpec("yeucau", "request", Action.REQUEST_REPORT, N_("Yêu cầu báo cáo đột xuất"))
 DIGEST = CommandSpec("tonghop", "digest", Action.VIEW_DIGEST, N_("Bản tổng hợp: nhiệm vụ, báo cáo, số liệu"))
-COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM, ASSIGN, TASKS, SECONDMENT, CONVENE, REPORT, REQUEST, DIGEST]
+COMMANDS: list[CommandSpec] = [START, HELP, LANGUAGE, TEAM, ASSIGN, TASKS, SECONDMENT, CONVENE, REPORT, REQUEST, DIGEST, HELPDESK]
 
 
 def commands_for(audience: Audience) -> list[CommandSpec]:

@@ -14,6 +14,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
+from bot.helpdesk.desk import HelpDesk
+from bot.helpdesk.reminders import reminder_handlers as helpdesk_reminders
+from bot.helpdesk.retention import EVERY as RETENTION_EVERY
+from bot.helpdesk.retention import run_retention
 from bot.metrics import Metrics
 from bot.reachability import ChatEvents
 from bot.convening.reminders import handlers as convening_reminders
@@ -34,6 +38,7 @@ from bot.telegram.menus import Menus
 from bot.telegram.middleware import ActorMiddleware, InboxMiddleware, PermissionMiddleware
 from bot.telegram.pacing import Limits, Pacer
 from handlers import build_router
+from handlers.helpdesk import CitizenFloodGuard
 
 log = logging.getLogger("dieuphoi")
 
@@ -62,6 +67,7 @@ class App:
     async def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
         every(self.scheduler, self.settings.sweep_seconds, self.sweeper.sweep, "reminder-sweep")
+        every(self.scheduler, RETENTION_EVERY.total_seconds(), self.forget_citizens, "helpdesk-retention")
         if self.reports is not None:
             await self.reports.run_due()  # catch up on a period whose opening passed while stopped
             self.reports.add_jobs(self.scheduler)
@@ -74,10 +80,16 @@ class App:
         """The bot's periodic work, once, now (the sandbox's clock buttons call this after moving
         the clock). A feature with periodic work adds its `run_due` here as well as to the timer."""
         await self.sweeper.sweep()
+        await self.forget_citizens()
         if self.reports is not None:
             await self.reports.run_due()
         if self.digests is not None:
             await self.digests.run_due()
+
+    async def forget_citizens(self) -> None:
+        """The help desk's retention job (bot.helpdesk.retention), claimed once per hour across processes."""
+        helpdesk: HelpDesk = self.dispatcher.workflow_data["helpdesk"]
+        await run_retention(self.storage, self.clock, helpdesk.retention)
 
     async def stop(self) -> None:
         if self.scheduler.running:
@@ -134,6 +146,10 @@ def build_app(
     for observer in (dispatcher.message, dispatcher.edited_message, dispatcher.callback_query):
         observer.outer_middleware(actors)
         observer.middleware(permissions)
+    helpdesk = HelpDesk.from_settings(settings)
+    flood = CitizenFloodGuard(storage, clock, sender, helpdesk)
+    for observer in (dispatcher.message, dispatcher.callback_query):
+        observer.outer_middleware(flood)  # after the actor middleware: it needs to know who writes
     try:
         report_types = load_report_types(settings.reports)
     except ReportTypesError as error:
@@ -143,6 +159,7 @@ def build_app(
         settings=settings, storage=storage, clock=clock, sender=sender, menus=menus, delivery=delivery
     )
     dispatcher.workflow_data.update(report_types=report_types)
+    dispatcher.workflow_data.update(helpdesk=helpdesk)
     app = App(settings, storage, clock, bot, dispatcher, delivery, menus, sender, sweeper, build_scheduler(),
               metrics)
     app.reports = ReportSchedule(storage, clock, settings, report_types)
@@ -152,7 +169,7 @@ def build_app(
 
 def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:
     """Each feature's reminder kinds and what to do when one falls due."""
-    return {**report_reminders(settings), **secondment_reminders(settings), **convening_reminders(settings)}
+    return {**helpdesk_reminders(HelpDesk.from_settings(settings)), **report_reminders(settings), **secondment_reminders(settings), **convening_reminders(settings)}
 
 
 async def sync_menus(app: App) -> None:

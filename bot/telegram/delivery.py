@@ -117,11 +117,11 @@ class Delivery:
             self._in_flight.discard(row.id)
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Deliver until nothing is due now (tests and shutdown)."""
+        """Deliver until nothing is due now nor being sent by this process (tests and shutdown)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            if not await self.deliver_due() and not await self._due_count():
+            if not await self.deliver_due() and not self._in_flight and not await self._due_count():
                 return
             await asyncio.sleep(0.05)
         raise TimeoutError("outbox did not drain")

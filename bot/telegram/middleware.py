@@ -20,6 +20,8 @@ from bot import inbox, logs
 from bot.audit import record
 from bot.clock import Clock
 from bot.config import Settings
+from bot.helpdesk.desk import HelpDesk
+from bot.helpdesk.render import category_menu
 from bot.i18n import gettext as _
 from bot.i18n import set_locale
 from bot.metrics import Metrics
@@ -173,10 +175,10 @@ class PermissionMiddleware(BaseMiddleware):
             record(session, at=self.clock.now(), action="denied", subject=str(action), actor=actor.telegram_id,
                    team_id=actor.team_id, after={"audience": str(actor.audience)})
         log.info("refused %s to user %s (%s)", action, actor.telegram_id, actor.audience)
-        await self._refuse(event, actor)
+        await self._refuse(event, actor, data.get("helpdesk"))
         return None
 
-    async def _refuse(self, event: TelegramObject, actor: Actor) -> None:
+    async def _refuse(self, event: TelegramObject, actor: Actor, helpdesk: HelpDesk | None) -> None:
         if actor.is_citizen:
             text = _("Lệnh này chỉ dành cho thành viên Tổ CNTT. Bạn có thể xem hướng dẫn cho người dân bằng lệnh /hoidap hoặc gõ câu hỏi của mình.")
         else:
@@ -184,4 +186,7 @@ class PermissionMiddleware(BaseMiddleware):
         if isinstance(event, CallbackQuery):
             await event.answer(text[:200], show_alert=True)
         elif isinstance(event, Message):
-            await self.sender.send(event.chat.id, Reply(text))
+            reply = Reply(text)
+            if actor.is_citizen and helpdesk is not None:  # a citizen gets the help desk's menu with it
+                reply = category_menu(helpdesk.knowledge, actor.locale, text)
+            await self.sender.send(event.chat.id, reply)

@@ -41,6 +41,17 @@ async def fresh_database(migrated_template: str, tmp_path: Path) -> AsyncIterato
 
 
 @pytest.fixture
+async def harness(database_url: str) -> AsyncIterator[Harness]:
+    """The demo team, the bot polling the sandbox, the clock at Wed 25/11/2026 09:00."""
+    h = Harness(database_url, ManualClock(start_of_test_day()))
+    await h.open(DEMO_ROSTER.read_text(encoding="utf-8"))
+    try:
+        yield h
+    finally:
+        await h.close()
+
+
+@pytest.fixture
 async def harnesses() -> AsyncIterator[Callable[..., Awaitable[Harness]]]:
     """Open demo-team harnesses (clock at Wed 25/11/2026 09:00) on given databases; all closed at the end."""
     opened: list[Harness] = []
