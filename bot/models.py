@@ -4,6 +4,7 @@ from bot.audit import AuditEntry
 from bot.convening.models import Convocation, ConvocationDraft, Invitee
 from bot.digest.models import DigestRun
 from bot.db import Base
+from bot.helpdesk.models import JobRun, Lookup, RateWindow, Ticket
 from bot.inbox import InboxUpdate
 from bot.outbox.models import OutboxMessage
 from bot.reachability import UnreachableChat
@@ -13,4 +14,4 @@ from bot.roster.models import Area, Invite, Member, Person, Team, Unit
 from bot.secondment.models import SecondmentDecision, SecondmentPerson, SecondmentRequest, SecondmentVersion
 from bot.tasks.models import Task, TaskAssignee, TaskUpdate
 
-__all__ = ["Task", "TaskAssignee", "TaskUpdate", "Convocation", "ConvocationDraft", "Invitee", "SecondmentDecision", "SecondmentPerson", "SecondmentRequest", "SecondmentVersion", "DigestRun", "Obligation", "ReportDraft", "ReportPeriod", "Submission", "AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]
+__all__ = ["JobRun", "Lookup", "RateWindow", "Ticket", "Task", "TaskAssignee", "TaskUpdate", "Convocation", "ConvocationDraft", "Invitee", "SecondmentDecision", "SecondmentPerson", "SecondmentRequest", "SecondmentVersion", "DigestRun", "Obligation", "ReportDraft", "ReportPeriod", "Submission", "AuditEntry", "Area", "Base", "InboxUpdate", "Invite", "Member", "OutboxMessage", "Person", "Reminder", "Team", "UnreachableChat", "Unit"]

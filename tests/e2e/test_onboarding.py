@@ -101,8 +101,8 @@ def menu_commands(menu: object) -> list[dict[str, str]]:
 async def test_menus_follow_roles_and_languages(harness: Harness) -> None:
     citizen_vi = menu_commands(await harness.client.commands(scope="default"))
     citizen_en = menu_commands(await harness.client.commands(scope="default", language_code="en"))
-    assert [c["command"] for c in citizen_vi] == ["start", "trogiup", "ngonngu"]
-    assert [c["command"] for c in citizen_en] == ["start", "help", "language"]
+    assert [c["command"] for c in citizen_vi] == ["start", "trogiup", "ngonngu", "hoidap"]
+    assert [c["command"] for c in citizen_en] == ["start", "help", "language", "faq"]
     # A member's own menu is set at their first contact (Telegram has no chat before that).
     assert menu_commands(await harness.client.commands(scope="chat:1004")) == []
     await harness.started(1004)
