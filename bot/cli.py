@@ -81,8 +81,15 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--team", help="team code (needed when there are several teams)")
     invite.set_defaults(handler=c.invite)
 
-    faq = sub.add_parser("faq", help="the citizen help desk's knowledge base").add_subparsers(metavar="ACTION")
-    checking = faq.add_parser("check", help="validate a knowledge file; print each problem naming its entry, exit 1 if any")
-    checking.add_argument("file", type=Path)
-    checking.set_defaults(handler=c.faq_check)
+    reports = sub.add_parser("reports", help="report types").add_subparsers(metavar="ACTION")
+    checking_reports = reports.add_parser("check", help="validate a report-types file; print each problem with its line, exit 2 if any")
+    checking_reports.add_argument("file", type=Path)
+    checking_reports.set_defaults(handler=c.reports_check)
+
+    export = sub.add_parser("export", help="write the digest spreadsheet (tasks, reports, figures) for whole days")
+    export.add_argument("--from", dest="first", required=True, help="first day, 2026-11-30 or 30/11/2026")
+    export.add_argument("--to", dest="last", required=True, help="last day (included)")
+    export.add_argument("--out", type=Path, help="the .xlsx file to write (default dieuphoi-FROM-TO.xlsx)")
+    export.add_argument("--team", help="team code (needed when there are several teams)")
+    export.set_defaults(handler=c.export)
     return parser

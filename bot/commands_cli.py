@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import signal
 import sys
+from pathlib import Path
 from collections.abc import Coroutine
 from typing import Any
 
@@ -76,6 +77,42 @@ async def roster_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def reports_check(_settings: Settings, args: argparse.Namespace) -> int:
+    from bot.reports.types import check_report_types_file, load_report_types
+
+    problems = check_report_types_file(args.file)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 2
+    print(f"{args.file}: {len(load_report_types(args.file).types)} report type(s), no problem found")
+    return 0
+
+
+async def export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.digest.export import day_window, export_workbook, read_date
+
+    try:
+        first, last = read_date(args.first), read_date(args.last)
+        day_window(first, last, settings.zone)
+    except ValueError as error:
+        raise CliError(str(error), status=2) from None
+    out = args.out or Path(f"dieuphoi-{first.isoformat()}-{last.isoformat()}.xlsx")
+    storage = Storage.from_url(settings.database_url)
+    try:
+        code = await _team_code(storage, args.team)
+        async with storage.read() as session:
+            team = await session.scalar(select(Team).where(Team.code == code))
+            assert team is not None
+            data = await export_workbook(session, team.id, first=first, last=last, zone=settings.zone,
+                                         locale=settings.default_locale)
+    finally:
+        await storage.close()
+    out.write_bytes(data)
+    print(f"{out}: team {code}, {first:%d/%m/%Y} to {last:%d/%m/%Y}")
+    return 0
+
+
 async def invite(settings: Settings, args: argparse.Namespace) -> int:
     from bot.telegram.runner import bot_username
 
@@ -144,21 +181,6 @@ async def health(settings: Settings, args: argparse.Namespace) -> int:
     for check in checks:
         print(check.line())
     return 0 if all(check.ok for check in checks) else 1
-
-
-async def faq_check(_settings: Settings, args: argparse.Namespace) -> int:
-    """`dieuphoi faq check FILE`: every problem on its own line (file:line: entry: field: what), exit 1 if any."""
-    from bot.helpdesk.knowledge import check_knowledge_file, load_knowledge
-
-    problems = check_knowledge_file(args.file)
-    for problem in problems:
-        print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s) in {args.file}", file=sys.stderr)
-        return 1
-    knowledge = load_knowledge(args.file)
-    print(f"OK: {args.file}: {len(knowledge.entries)} entries in {len(knowledge.categories)} categories")
-    return 0
 
 
 async def sandbox(settings: Settings, args: argparse.Namespace) -> int:

@@ -103,7 +103,7 @@ def _period_lines(status: PeriodStatus, digest: Digest, zone: ZoneInfo) -> str:
 
 def _change(figure: Figure) -> str:
     if figure.change is None:
-        return _("chưa có kỳ trước để so sánh")
+        return _("kỳ trước không có số liệu này")
     if figure.change == 0:
         return _("không đổi")
     arrow = "▲" if figure.change > 0 else "▼"
@@ -120,15 +120,16 @@ def _figures(digest: Digest, zone: ZoneInfo) -> str:
     for table in digest.figures:
         lines.append(_table_head(table, zone))
         for figure in table.figures:
-            value = shown_value(figure.field, _plain(figure.value))
-            lines.append(f"• {esc(figure.field.shown_label(current_locale()))}: <b>{value}</b> ({_change(figure)})")
+            value = shown_value(figure.field, _plain(figure.value)) if figure.value is not None else _("chưa báo cáo")
+            change = f" ({_change(figure)})" if table.previous is not None and figure.value is not None else ""
+            lines.append(f"• {esc(figure.field.shown_label(current_locale()))}: <b>{value}</b>{change}")
     return "\n".join(lines)
 
 
 def _table_head(table: FigureTable, zone: ZoneInfo) -> str:
     due = table.period.due_at.astimezone(zone).strftime("%d/%m")
     if table.previous is None:
-        return _("▪️ {title}, kỳ {due}").format(title=title(table.period), due=due)
+        return _("▪️ {title}, kỳ {due} (chưa có kỳ trước để so sánh)").format(title=title(table.period), due=due)
     return _("▪️ {title}, kỳ {due} so với kỳ {previous}").format(
         title=title(table.period), due=due, previous=table.previous.due_at.astimezone(zone).strftime("%d/%m"))
 
