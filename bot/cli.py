@@ -92,4 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, help="the .xlsx file to write (default dieuphoi-FROM-TO.xlsx)")
     export.add_argument("--team", help="team code (needed when there are several teams)")
     export.set_defaults(handler=c.export)
+
+    faq = sub.add_parser("faq", help="the citizen help desk's knowledge base").add_subparsers(metavar="ACTION")
+    checking = faq.add_parser("check", help="validate a knowledge file; print each problem naming its entry, exit 1 if any")
+    checking.add_argument("file", type=Path)
+    checking.set_defaults(handler=c.faq_check)
     return parser

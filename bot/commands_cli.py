@@ -183,6 +183,21 @@ async def health(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if all(check.ok for check in checks) else 1
 
 
+async def faq_check(_settings: Settings, args: argparse.Namespace) -> int:
+    """`dieuphoi faq check FILE`: every problem on its own line (file:line: entry: field: what), exit 1 if any."""
+    from bot.helpdesk.knowledge import check_knowledge_file, load_knowledge
+
+    problems = check_knowledge_file(args.file)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {args.file}", file=sys.stderr)
+        return 1
+    knowledge = load_knowledge(args.file)
+    print(f"OK: {args.file}: {len(knowledge.entries)} entries in {len(knowledge.categories)} categories")
+    return 0
+
+
 async def sandbox(settings: Settings, args: argparse.Namespace) -> int:
     from bot.telegram.runner import run_sandbox
 
