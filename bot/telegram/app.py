@@ -28,6 +28,8 @@ from bot.reports.types import ReportTypesError, load_report_types
 from bot.digest.schedule import DigestSchedule
 from bot.scheduler import build_scheduler, every
 from bot.secondment.reminders import handlers as secondment_reminders
+from bot.tasks.reminders import reminder_handlers as task_reminders
+from bot.tasks.rules import TaskRules
 from bot.people import contacted_telegram_ids, load_actor
 from bot.roster.service import linked_telegram_ids
 from bot.sender import Sender
@@ -169,7 +171,8 @@ def build_app(
 
 def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:
     """Each feature's reminder kinds and what to do when one falls due."""
-    return {**helpdesk_reminders(HelpDesk.from_settings(settings)), **report_reminders(settings), **secondment_reminders(settings), **convening_reminders(settings)}
+    return {**helpdesk_reminders(HelpDesk.from_settings(settings)), **report_reminders(settings), **secondment_reminders(settings), **convening_reminders(settings),
+            **task_reminders(TaskRules.from_settings(settings))}
 
 
 async def sync_menus(app: App) -> None:
