@@ -162,6 +162,19 @@ def cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu() -> tuple[int, int]:
+    """(all jiffies, idle jiffies) of the whole machine so far (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return sum(values), values[3] + values[4]
+
+
+def machine_busy_since(start: tuple[int, int]) -> float:
+    """Share of all cores busy since `start` (0-1), whoever used them."""
+    total, idle = machine_cpu()
+    spent = total - start[0]
+    return 1 - (idle - start[1]) / spent if spent else 0.0
+
+
 def memory_mb(pid: int | None = None) -> dict[str, float]:
     """Resident memory now (VmRSS) and at its peak (VmHWM), in MB."""
     values = {}
