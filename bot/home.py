@@ -1,6 +1,8 @@
 """What a person sees on /start and /trogiup: their role's home and what they may do."""
 
 from bot.commands import commands_for
+from bot.helpdesk.knowledge import Knowledge
+from bot.helpdesk.render import category_menu
 from bot.i18n import current_locale
 from bot.i18n import gettext as _
 from bot.people import Actor
@@ -43,13 +45,14 @@ def home(actor: Actor) -> Message:
     return Message(text + "\n\n" + _commands_text(actor.audience), buttons)
 
 
-def citizen_home() -> Message:
+def citizen_home(knowledge: Knowledge | None = None, locale: str = "vi") -> Message:
+    """A citizen's welcome; with the help desk's knowledge base, its category menu under it."""
     text = _(
         "Xin chào! Đây là trợ lý của Tổ CNTT phục vụ phòng chống dịch COVID-19.\n"
         "Bạn có thể hỏi về quét mã QR, khai báo y tế, đăng ký điểm QR cho cơ sở, "
         "chứng nhận tiêm chủng, kết quả xét nghiệm. Hãy gõ câu hỏi của bạn, hoặc dùng /hoidap."
     )
-    return Message(text)
+    return category_menu(knowledge, locale, text) if knowledge is not None else Message(text)
 
 
 def help_message(actor: Actor) -> Message:

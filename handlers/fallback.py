@@ -3,22 +3,23 @@
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 
+from bot.helpdesk.desk import HelpDesk
 from bot.home import citizen_home
 from bot.i18n import gettext as _
 from bot.people import Actor
 from bot.sender import Sender
 from bot.ui import Message as Reply
 
-async def unknown_command(message: Message, actor: Actor, sender: Sender) -> None:
-    if actor.is_citizen:
-        await sender.send(message.chat.id, citizen_home())
+async def unknown_command(message: Message, actor: Actor, sender: Sender, helpdesk: HelpDesk) -> None:
+    if actor.is_citizen:  # the help desk's menu
+        await sender.send(message.chat.id, citizen_home(helpdesk.knowledge, actor.locale))
         return
     await sender.send(message.chat.id, Reply(_("Tôi chưa hiểu lệnh này. Gõ /trogiup để xem những việc bạn có thể làm.")))
 
 
-async def anything_else(message: Message, actor: Actor, sender: Sender) -> None:
-    if actor.is_citizen:
-        await sender.send(message.chat.id, citizen_home())
+async def anything_else(message: Message, actor: Actor, sender: Sender, helpdesk: HelpDesk) -> None:
+    if actor.is_citizen:  # the help desk's menu
+        await sender.send(message.chat.id, citizen_home(helpdesk.knowledge, actor.locale))
         return
     await sender.send(message.chat.id, Reply(_("Tôi chưa hiểu tin nhắn này. Gõ /trogiup để xem những việc bạn có thể làm.")))
 

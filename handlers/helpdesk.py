@@ -2,7 +2,9 @@
 the hand-off to a person, and support members answering by replying to a ticket card.
 
 Only citizens' private messages are taken as questions, so members' messages
-still reach their own features; members may open the menu with /hoidap too.
+still reach their own features; members may open the menu with /hoidap too. A citizen's
+unknown command gets the menu from handlers.fallback, a member-only one from the
+permission middleware.
 `CitizenFloodGuard` (registered on the dispatcher in bot.telegram.app) limits
 how fast a citizen may write or press buttons.
 """
@@ -14,7 +16,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from bot.clock import Clock
-from bot.commands import COMMANDS, HELPDESK, START
+from bot.commands import HELPDESK, START
 from bot.helpdesk import ratelimit, render, service
 from bot.helpdesk.desk import HelpDesk
 from bot.helpdesk.models import LookupKind
@@ -36,7 +38,6 @@ REFUSALS = {
     service.Refusal.ALREADY_CLOSED: N_("Câu hỏi này đã được đóng; câu trả lời của bạn không được gửi đi."),
     service.Refusal.EMPTY: N_("Hãy trả lời bằng tin nhắn chữ: người dân chỉ nhận được chữ."),
 }
-KNOWN_COMMANDS = frozenset(name for spec in COMMANDS for name in spec.names)
 
 
 class Press(CallbackData, prefix=render.PREFIX):
@@ -55,11 +56,6 @@ def without_payload(message: Message) -> bool:
     return len((message.text or "").split()) == 1
 
 
-def unknown_command(message: Message) -> bool:
-    name = (message.text or "").split()[0][1:].split("@")[0].lower()
-    return name not in KNOWN_COMMANDS
-
-
 async def replying_to_ticket(message: Message, storage: Storage) -> bool | dict[str, Any]:
     """A reply to a ticket card or its reminder; gives the ticket id."""
     original = message.reply_to_message
@@ -74,7 +70,7 @@ async def replying_to_ticket(message: Message, storage: Storage) -> bool | dict[
 
 
 async def citizen_start(message: Message, actor: Actor, sender: Sender, helpdesk: HelpDesk) -> None:
-    await sender.send(message.chat.id, render.category_menu(helpdesk.knowledge, actor.locale, citizen_home().text))
+    await sender.send(message.chat.id, citizen_home(helpdesk.knowledge, actor.locale))
 
 
 async def open_menu(message: Message, actor: Actor, sender: Sender, helpdesk: HelpDesk) -> None:
@@ -144,11 +140,6 @@ def _reply_to(outcome: service.Outcome, locale: str) -> Reply:
 
 async def citizen_non_text(message: Message, sender: Sender) -> None:
     await sender.send(message.chat.id, render.not_text())
-
-
-async def citizen_command(message: Message, actor: Actor, sender: Sender, helpdesk: HelpDesk) -> None:
-    """A command the bot does not know: citizens get the help desk's menu."""
-    await sender.send(message.chat.id, render.category_menu(helpdesk.knowledge, actor.locale, citizen_home().text))
 
 
 async def ask_person(query: CallbackQuery, callback_data: Press, actor: Actor, storage: Storage, clock: Clock,
@@ -263,7 +254,6 @@ def router() -> Router:
     router.message.register(citizen_start, command(START), is_citizen, without_payload, flags=use)
     router.message.register(open_menu, command(HELPDESK), flags=use)
     private_citizen = (F.chat.type == "private", is_citizen)
-    router.message.register(citizen_command, *private_citizen, F.text.startswith("/"), unknown_command, flags=use)
     router.message.register(citizen_question, *private_citizen, F.text, ~F.text.startswith("/"), flags=use)
     router.message.register(citizen_non_text, *private_citizen, ~F.text, flags=use)
     return router
