@@ -1,0 +1,85 @@
+"""Two bot processes on one database, each with its own scheduler and delivery worker:
+1,000 reminders fall due at once and each is sent exactly once."""
+
+import asyncio
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from bot.outbox.models import OutboxMessage, Status
+from bot.reminders.models import Reminder, ReminderStatus
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.server import SandboxServer
+from bot.storage import Storage
+from tests.e2e.harness import DEMO_ROSTER, start_of_test_day
+from tests.reliability.support import schedule_pings, team_id
+
+TOKEN = "555666777:two-processes-token-never-logged"
+PEOPLE = range(700001, 700101)
+REMINDERS = 1000
+
+
+async def test_two_processes_send_each_of_1000_reminders_once(database_url, bot_processes) -> None:
+    from bot.roster.file import parse_roster
+    from bot.roster.service import import_roster
+    from bot.sandbox.demo import populate
+
+    sandbox = SandboxServer(bot_token=TOKEN, limits=False)
+    await sandbox.start()
+    client = SandboxClient(sandbox.url)
+    storage = Storage.from_url(database_url)
+    try:
+        roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
+        async with storage.transaction() as session:
+            await import_roster(session, roster, now=start_of_test_day())
+        populate(sandbox.state, roster)
+        for person in PEOPLE:
+            await client.register_user(person, f"Người {person}")
+            sandbox.state.users[person].has_started = True
+        team = await team_id(storage)
+        chats = {subject: f"chat:{PEOPLE[subject % len(PEOPLE)]}" for subject in range(REMINDERS)}
+        await schedule_pings(storage, team_id=team, due_at=start_of_test_day(), chats=chats)
+
+        env = {"DIEUPHOI_BOT_TOKEN": TOKEN, "DIEUPHOI_API_URL": sandbox.url, "DIEUPHOI_DATABASE_URL": database_url,
+               "DIEUPHOI_SWEEP_SECONDS": "0.2"}
+        processes = [bot_processes("workers", env, name=f"worker{n}") for n in (1, 2)]
+        for process in processes:
+            process.set_clock(start_of_test_day())
+            process.start()
+
+        sent = await _wait_for_messages(client, REMINDERS, timeout=120)
+        await asyncio.sleep(1.0)  # anything sent twice would show up by now
+        sent = await _bot_texts(client)
+        assert all(process.alive() for process in processes), [p.log()[-2000:] for p in processes]
+        counts = Counter(sent)
+        assert len(counts) == REMINDERS and set(counts.values()) == {1}, counts.most_common(3)
+        async with storage.read() as session:
+            done = await session.scalar(select(func.count()).where(Reminder.status == ReminderStatus.DONE))
+            delivered = await session.scalar(select(func.count()).where(OutboxMessage.status == Status.SENT))
+        assert done == REMINDERS and delivered == REMINDERS
+        # Both processes did part of the work.
+        logs = [process.log() for process in processes]
+        assert await client.api_errors() == []
+        assert all("Traceback" not in log for log in logs), logs
+    finally:
+        await storage.close()
+        await client.close()
+        await sandbox.stop()
+
+
+async def _bot_texts(client: SandboxClient) -> list[str]:
+    texts: list[str] = []
+    for person in PEOPLE:
+        texts += [m["text"] for m in await client.bot_messages(person)]
+    return texts
+
+
+async def _wait_for_messages(client: SandboxClient, count: int, timeout: float) -> list[str]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        calls = [c for c in await client.calls() if c["method"] == "sendMessage" and c["ok"]]
+        if len(calls) >= count:
+            return await _bot_texts(client)
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"only {len(calls)} of {count} messages sent within {timeout}s")
