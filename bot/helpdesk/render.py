@@ -231,6 +231,8 @@ def digest_section(digest: HelpdeskDigest, locale: str) -> str:
     ))
     if digest.unanswered_rate is not None:
         lines.append(_("Tỷ lệ chưa được trả lời: {rate}%").format(rate=format_number(round(digest.unanswered_rate * 100))))
+    if digest.median_answer_time is not None:
+        lines.append(_("Thời gian chờ trả lời (trung vị): {waited}").format(waited=duration(digest.median_answer_time)))
     if digest.open_now:
         lines.append(_("Đang chờ trả lời: {count}").format(count=format_number(digest.open_now)))
     if digest.top_questions:
