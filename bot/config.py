@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     faq: Path | None = None
     helpdesk_team: str | None = None
     citizen_retention_days: int = Field(default=30, ge=1)
-    citizen_rate_limit: int = Field(default=10, ge=1)
+    citizen_rate_limit: int = Field(default=20, ge=1)  # browsing the menu is a few presses a minute
     citizen_rate_window: Duration = timedelta(minutes=1)
     ticket_remind_after: Duration = timedelta(hours=1)
     ticket_escalate_after: Duration = timedelta(hours=4)
