@@ -3,12 +3,12 @@ Router registering them (a Router can be attached once, and tests build many bot
 
 from aiogram import Router
 
-from handlers import chat_events, helpdesk, digest, fallback, language, reports, secondment, start, tasks, team
+from handlers import chat_events, convening, digest, fallback, helpdesk, language, reports, secondment, start, tasks, team
 
 
 def build_router() -> Router:
     root = Router(name="dieuphoi")
     # Order matters: specific commands first, the catch-all last.
-    for module in (chat_events, helpdesk, start, language, team, secondment, reports, digest, tasks, fallback):
+    for module in (chat_events, helpdesk, start, language, team, secondment, convening, reports, digest, tasks, fallback):
         root.include_router(module.router())
     return root

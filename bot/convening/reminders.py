@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import record
 from bot.config import Settings
 from bot.convening import render
-from bot.convening.models import Answer, Convocation
-from bot.convening.service import REMIND_START, REMIND_UNANSWERED
+from bot.convening.models import Answer
+from bot.convening.service import REMIND_START, REMIND_UNANSWERED, load
 from bot.i18n import use_locale
 from bot.outbox.service import enqueue
 from bot.reminders.models import Reminder
@@ -34,7 +34,7 @@ def handlers(settings: Settings) -> dict[str, ReminderHandler]:
 
 async def remind(session: AsyncSession, reminder: Reminder, now: datetime, *, settings: Settings,
                  answer: Answer) -> None:
-    convocation = await session.get(Convocation, reminder.subject_id)
+    convocation = await load(session, reminder.subject_id)
     if convocation is None or convocation.starts_at <= now:
         return
     convener = await member_by_telegram(session, convocation.team_id, convocation.convener_telegram_id)

@@ -36,7 +36,6 @@ TASK_QUESTION = N_("Nhập công việc giao cho những người tham gia (có 
 WHO_PROBLEMS = {
     "unknown": N_("Không tìm thấy «{text}» trong danh sách tổ."),
     "ambiguous": N_("«{text}» có thể là: {candidates}. Vui lòng ghi rõ họ và tên."),
-    "unknown_area": N_("Tổ không có lĩnh vực «{text}»."),
     "empty": N_("Không có ai để triệu tập theo «{text}»."),
 }
 
@@ -92,7 +91,7 @@ def card(convocation: Convocation, convener_name: str, zone: ZoneInfo, current: 
     return Message(text, answer_buttons(convocation, current))
 
 
-def ask_absence_reason(convocation: Convocation) -> Message:
+def ask_absence_reason() -> Message:
     return Message(_("Đã ghi nhận bạn vắng mặt. Vui lòng cho biết lý do vắng:"))
 
 

@@ -5,9 +5,9 @@
   the answers, and owes two reminders: one to those who have not answered
   (after DIEUPHOI_ACK_WITHIN, at the latest when the start reminder is due)
   and one to everyone attending DIEUPHOI_CONVENE_REMIND_BEFORE before the
-  start. A convocation reminder is deferred by quiet hours only while the
-  deferred time still falls before that start reminder; otherwise it goes at
-  its time (the start reminder always does).
+  start. Quiet hours defer the no-answer reminder only while the deferred
+  time still falls before the start; otherwise it goes at its time. The
+  start reminder is never deferred.
 - Who may be invited: the team's leader, deputies and members (the Director
   and unit managers are not convened); the convener is not invited.
 - The draft (guided flow, or a one-line form with a question left) lives in
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot.audit import record
 from bot.config import Settings
@@ -51,6 +52,14 @@ class Refusal:
 
 
 Problem = WhoProblem | TimeProblem
+
+
+async def load(session: AsyncSession, convocation_id: int) -> Convocation | None:
+    """A convocation with its invitees and their members loaded (async sessions cannot lazy-load)."""
+    return await session.scalar(
+        select(Convocation).where(Convocation.id == convocation_id)
+        .options(selectinload(Convocation.invitees).selectinload(Invitee.member))
+        .execution_options(populate_existing=True))
 
 
 def subject(convocation: Convocation) -> str:
@@ -232,7 +241,8 @@ async def convene(
                               invitees=[Invitee(team_id=team_id, member_id=m.id, answer=Answer.NONE) for m in members])
     session.add(convocation)
     await session.flush()
-    await session.refresh(convocation, ["invitees"])
+    convocation = await load(session, convocation.id)
+    assert convocation is not None
     convener_name = await _name(session, team_id, convener)
     zone = settings.zone
     for invitee in convocation.invitees:
@@ -271,7 +281,7 @@ async def _schedule_reminders(session: AsyncSession, convocation: Convocation, *
         deferred = after_quiet_hours(nudge, settings.quiet_hours, settings.zone) or nudge
         await reminders.schedule(session, team_id=convocation.team_id, kind=REMIND_UNANSWERED,
                                  subject_id=convocation.id, step="once", due_at=nudge,
-                                 respects_quiet_hours=deferred < start_reminder)
+                                 respects_quiet_hours=deferred < convocation.starts_at)
     if start_reminder > now:
         await reminders.schedule(session, team_id=convocation.team_id, kind=REMIND_START,
                                  subject_id=convocation.id, step="before", due_at=start_reminder,
@@ -290,7 +300,7 @@ async def answer(
     session: AsyncSession, convocation_id: int, given: Answer, *, by: int, now: datetime, settings: Settings
 ) -> Invitee | Refusal:
     """An invitee answers (or changes their answer) before the start; Vắng then asks why."""
-    convocation = await session.get(Convocation, convocation_id)
+    convocation = await load(session, convocation_id)
     if convocation is None:
         return Refusal("not_found")
     invitee = next((i for i in convocation.invitees if i.member.telegram_id == by), None)
@@ -298,11 +308,11 @@ async def answer(
         return Refusal("not_invited")
     if convocation.starts_at <= now:
         return Refusal("started")
-    before = {"answer": str(invitee.answer), "reason": invitee.reason}
-    if invitee.answer != given or given == Answer.ATTEND:
-        invitee.reason = None
-    invitee.answer, invitee.answered_at = given, now
     invitee.reason_asked_at = now if given == Answer.ABSENT else None
+    if invitee.answer == given:  # pressed again: nothing changes (Vắng asks for the reason again)
+        return invitee
+    before = {"answer": str(invitee.answer), "reason": invitee.reason}
+    invitee.answer, invitee.answered_at, invitee.reason = given, now, None
     record(session, at=now, action="convocation.answer", subject=subject(convocation), actor=by,
            team_id=convocation.team_id, before=before, after={"answer": str(given)})
     await _refresh_cards(session, convocation, invitee, now=now, settings=settings)
@@ -320,14 +330,16 @@ async def reason_listening(session: AsyncSession, telegram_id: int, now: datetim
 
 async def give_reason(session: AsyncSession, invitee: Invitee, text: str, *, now: datetime,
                       settings: Settings) -> None:
+    convocation = await load(session, invitee.convocation_id)
+    assert convocation is not None
     invitee.reason, invitee.reason_asked_at = text.strip()[:MAX_TEXT], None
-    record(session, at=now, action="convocation.absence_reason", subject=subject(invitee.convocation),
+    record(session, at=now, action="convocation.absence_reason", subject=subject(convocation),
            actor=invitee.member.telegram_id, team_id=invitee.team_id, after={"reason": invitee.reason})
-    await _refresh_cards(session, invitee.convocation, invitee, now=now, settings=settings)
+    await _refresh_cards(session, convocation, invitee, now=now, settings=settings, counts_changed=False)
 
 
 async def _refresh_cards(session: AsyncSession, convocation: Convocation, invitee: Invitee, *, now: datetime,
-                         settings: Settings) -> None:
+                         settings: Settings, counts_changed: bool = True) -> None:
     """The invitee's card shows their answer; the convener's card its new counts."""
     await session.flush()
     zone = settings.zone
@@ -337,7 +349,7 @@ async def _refresh_cards(session: AsyncSession, convocation: Convocation, invite
             await enqueue_edit(session, invitee.member.telegram_id,
                                render.card(convocation, convener_name, zone, Answer(invitee.answer), invitee.reason),
                                now=now, target_id=invitee.card_id, team_id=convocation.team_id)
-    if convocation.card_id:
+    if convocation.card_id and counts_changed:
         with use_locale(await locale_of(session, convocation.convener_telegram_id, settings.default_locale)):
             await enqueue_edit(session, convocation.convener_telegram_id, render.convener_card(convocation, zone),
                                now=now, target_id=convocation.card_id, team_id=convocation.team_id)
@@ -348,14 +360,16 @@ async def _refresh_cards(session: AsyncSession, convocation: Convocation, invite
 
 async def for_convener(session: AsyncSession, convocation_id: int, *, team_id: int | None) -> Convocation | Refusal:
     """A convocation of the actor's team (the permission to convene is checked by the caller's flag)."""
-    convocation = await session.get(Convocation, convocation_id)
+    convocation = await load(session, convocation_id)
     if convocation is None or convocation.team_id != team_id:
         return Refusal("not_found")
     return convocation
 
 
 async def coming(session: AsyncSession, team_id: int, *, now: datetime, within: timedelta | None = None) -> list[Convocation]:
-    query = select(Convocation).where(Convocation.team_id == team_id, Convocation.starts_at > now)
+    query = (select(Convocation).where(Convocation.team_id == team_id, Convocation.starts_at > now)
+             .options(selectinload(Convocation.invitees).selectinload(Invitee.member))
+             .execution_options(populate_existing=True))
     if within is not None:
         query = query.where(Convocation.starts_at <= now + within)
     return list(await session.scalars(query.order_by(Convocation.starts_at)))

@@ -215,6 +215,8 @@ async def discard(session: AsyncSession, request: SecondmentRequest, *, now: dat
 async def submit(
     session: AsyncSession, request: SecondmentRequest, *, now: datetime, settings: Settings
 ) -> SecondmentRequest | Refusal:
+    if request.status not in EDITABLE:
+        return Refusal("not_editable")
     if _next_step(request) != Step.CONFIRM:
         return Refusal("incomplete")
     if not await directors_of(session, request.team_id):

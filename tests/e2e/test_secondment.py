@@ -1,5 +1,6 @@
 """Secondment requests through the real bot: draft, submit, decide once, paperwork, reminders."""
 
+import asyncio
 import io
 from typing import Any
 
@@ -7,6 +8,8 @@ import docx
 from sqlalchemy import func, select
 
 from bot.audit import AuditEntry
+from bot.outbox.models import OutboxMessage
+from bot.outbox.models import Status as OutboxStatus
 from bot.sandbox.client import Message, Sent
 from bot.secondment.models import SecondmentDecision, SecondmentRequest, SecondmentVersion, Status
 from bot.secondment.service import active_secondees
@@ -37,12 +40,29 @@ async def press(harness: Harness, who: int, message: Message, button: str, craft
     return await harness.client.wait_callback_answer(pressed.callback_query_id or "")
 
 
+async def settle(harness: Harness) -> None:
+    """Wait until nothing is left in the outbox, not even a row the delivery worker is sending now.
+
+    (`drain` returns while the background worker may still hold a claimed row; stopping the bot then
+    would leave it leased for a minute, blocking that chat after the restart.)
+    """
+    for _ in range(200):
+        async with harness.app.storage.read() as session:
+            pending = await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING))
+        if not pending:
+            return
+        await asyncio.sleep(0.02)
+    raise TimeoutError("the outbox did not settle")
+
+
 async def fill_draft(harness: Harness, *, restart_midway: bool = False) -> Message:
     """The leader goes through the guided flow; returns the summary to confirm."""
     first = await say(harness, LEADER, "/trungdung")
     assert "bước 1/4" in first["text"]
     assert "bước 2/4" in (await say(harness, LEADER, PEOPLE))["text"]
     if restart_midway:  # the draft survives a restart and /trungdung resumes it
+        await settle(harness)
         await harness.restart()
         resumed = await harness.person(LEADER).says("/trungdung")
         await harness.handled(resumed)
@@ -150,3 +170,138 @@ async def test_from_draft_to_approval_with_paperwork_and_unit_managers_told(harn
     assert actions[0] == "secondment.draft" and "secondment.submit" in actions and actions[-1] == "secondment.approved"
     assert [m.full_name for m in seconded] == ["Bùi Anh Tuấn"] and before == []
     assert await harness.api_errors() == []
+
+
+async def submitted_card(harness: Harness) -> Message:
+    card, _ = await submit(harness, await fill_draft(harness))
+    return card
+
+
+async def decisions(harness: Harness) -> list[tuple[int, str, str | None]]:
+    async with harness.app.storage.read() as session:
+        rows = await session.scalars(select(SecondmentDecision).order_by(SecondmentDecision.version))
+        return [(d.version, str(d.outcome), d.note) for d in rows]
+
+
+async def test_needs_more_then_resubmit_then_reject_keeps_the_history(harness: Harness) -> None:
+    first_card = await submitted_card(harness)
+    await press(harness, DIRECTOR, first_card, "📝 Cần bổ sung")
+    assert "Cần bổ sung những gì" in (await harness.person(DIRECTOR).last_message())["text"]
+    seq = await harness.last_seq()
+    recorded = await say(harness, DIRECTOR, "Ghi rõ lịch trực từng người")
+    assert "Đã ghi nhận: Cần bổ sung" in recorded["text"]
+    closed = await harness.client.message(first_card["chat_id"], first_card["message_id"])
+    assert "Cần bổ sung</b> bởi Trần Văn An" in closed["html"] and "Ghi rõ lịch trực" in closed["text"]
+
+    returned = (await harness.messages_after(seq, LEADER))[-1]
+    assert "bổ sung" in returned["text"] and "Ghi rõ lịch trực từng người" in returned["text"]
+    assert "📨 Gửi lại Giám đốc" in buttons(returned) and "✏️ Công việc" in buttons(returned)
+    await press(harness, LEADER, returned, "✏️ Công việc")
+    question = await harness.person(LEADER).last_message()
+    assert "bước 3/4" in question["text"]
+    summary = await say(harness, LEADER, "Trực hệ thống truy vết theo ca: sáng Tuấn, chiều Hoa")
+    assert "sáng Tuấn, chiều Hoa" in summary["text"]
+
+    seq = await harness.last_seq()
+    await press(harness, LEADER, summary, "📨 Gửi lại Giám đốc")
+    second_card = next(m for m in await harness.messages_after(seq, DIRECTOR)
+                       if m["text"] and "(lần 2)" in m["text"])
+    assert "sáng Tuấn, chiều Hoa" in second_card["text"]
+
+    # The first card is stale: pressing it (its data is still known) decides nothing.
+    request = await request_row(harness)
+    stale = await press(harness, DIRECTOR, first_card, f"sd1:{request.id}:1:a", crafted=True)
+    assert "đã được quyết định (Cần bổ sung) bởi Trần Văn An" in stale["text"]
+
+    await press(harness, DIRECTOR, second_card, "❌ Từ chối")
+    assert "lý do từ chối" in (await harness.person(DIRECTOR).last_message())["text"]
+    seq = await harness.last_seq()
+    await say(harness, DIRECTOR, "Chưa đủ biên chế để trưng dụng")
+    rejection = (await harness.messages_after(seq, LEADER))[-1]
+    assert "từ chối" in rejection["text"] and "Chưa đủ biên chế để trưng dụng" in rejection["text"]
+
+    request = await request_row(harness)
+    assert request.status == Status.REJECTED and request.version == 2
+    assert await decisions(harness) == [(1, "needs_info", "Ghi rõ lịch trực từng người"),
+                                        (2, "rejected", "Chưa đủ biên chế để trưng dụng")]
+    async with harness.app.storage.read() as session:
+        versions = list(await session.scalars(select(SecondmentVersion).order_by(SecondmentVersion.version)))
+    assert [v.content["work"] for v in versions] == [WORK, "Trực hệ thống truy vết theo ca: sáng Tuấn, chiều Hoa"]
+    assert await harness.api_errors() == []
+
+
+SECOND_TEAM = """
+team: {code: second, name: "Tổ thứ hai"}
+members:
+  - {telegram_id: 4000, full_name: "Lê Văn Giám", role: director}
+  - {telegram_id: 4001, full_name: "Mai Văn Trưởng", role: leader}
+"""
+
+
+async def test_a_member_a_citizen_and_another_teams_director_cannot_decide(harness: Harness) -> None:
+    await harness.add_roster(SECOND_TEAM)
+    card = await submitted_card(harness)
+    request = await request_row(harness)
+    crafted = f"sd1:{request.id}:1:a"
+    await harness.client.register_user(CITIZEN, "Lan")
+    for person in (MEMBER, CITIZEN, DEPUTY, 4000):
+        home = await say(harness, person, "/start")
+        answer = await press(harness, person, home, crafted, crafted=True)
+        assert answer["show_alert"] and "Đã duyệt" not in answer["text"], answer
+    async with harness.app.storage.read() as session:
+        denied = list(await session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "denied")))
+    assert sorted(denied) == sorted([MEMBER, DEPUTY, CITIZEN])  # refused by role; the other Director by the service
+    request = await request_row(harness)
+    assert request.status == Status.SUBMITTED and request.decided_by is None
+    assert await decisions(harness) == []
+    assert buttons(await harness.client.message(card["chat_id"], card["message_id"])) != []
+    assert await harness.api_errors() == []
+
+
+async def test_two_presses_before_the_bot_handles_either_decide_once(harness: Harness) -> None:
+    card = await submitted_card(harness)
+    await settle(harness)
+    await harness.stop_bot()
+    director = harness.person(DIRECTOR)
+    first = await director.presses(card, "✅ Duyệt")
+    second = await director.presses(card, "✅ Duyệt")  # the Director's other device, same card
+    seq = await harness.last_seq()
+    await harness.start_bot()
+    await harness.handled(first)
+    await harness.handled(second)
+    answers = [await harness.client.wait_callback_answer(p.callback_query_id or "") for p in (first, second)]
+    assert "Đã ghi nhận: Đã duyệt" in answers[0]["text"]
+    assert "đã được quyết định (Đã duyệt) bởi Trần Văn An" in answers[1]["text"]
+    assert await decisions(harness) == [(1, "approved", None)]
+    approvals = [m for m in await harness.messages_after(seq, LEADER) if m["text"] and "đã duyệt" in m["text"]]
+    assert len(approvals) == 1
+    assert await harness.api_errors() == []
+
+
+async def test_the_director_is_reminded_once_after_four_hours(harness: Harness) -> None:
+    await submitted_card(harness)
+    seq = await harness.last_seq()
+    await harness.advance(hours=3, minutes=59)
+    assert await harness.messages_after(seq, DIRECTOR) == []
+    await harness.advance(minutes=2)
+    reminders = await harness.messages_after(seq, DIRECTOR)
+    assert len(reminders) == 1 and "⏰ Nhắc" in reminders[0]["text"] and "✅ Duyệt" in buttons(reminders[0])
+    await harness.advance(hours=8)
+    assert len(await harness.messages_after(seq, DIRECTOR)) == 1
+    # Deciding from the reminder closes it too.
+    await press(harness, DIRECTOR, reminders[0], "✅ Duyệt")
+    assert buttons(await harness.client.message(reminders[0]["chat_id"], reminders[0]["message_id"])) == []
+
+
+async def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(harness: Harness) -> None:
+    from datetime import UTC, datetime
+
+    harness.clock.set(datetime(2026, 11, 25, 13, 0, tzinfo=UTC))  # 20:00 in Hà Nội
+    await submitted_card(harness)
+    seq = await harness.last_seq()
+    await harness.advance(hours=4, minutes=5)  # 00:05: quiet
+    assert await harness.messages_after(seq, DIRECTOR) == []
+    await harness.advance(hours=6, minutes=20)  # 06:25: still quiet
+    assert await harness.messages_after(seq, DIRECTOR) == []
+    await harness.advance(minutes=10)  # 06:35
+    assert len(await harness.messages_after(seq, DIRECTOR)) == 1
