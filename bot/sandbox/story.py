@@ -1,13 +1,15 @@
 """The demo story: the sandbox's team at work before a visitor arrives.
 
 `play_story` acts as the demo roster's people would, through the sandbox's control API (the
-bot cannot tell it from a visitor): everyone opens the bot; the leader hands out tasks that
-end up in every state; a report period is half collected; a secondment waits for the
-Director; a convocation is coming. Each scene names the commands it needs and is skipped,
-with a log line, while the bot does not know one of them yet.
+bot cannot tell it from a visitor): everyone opens the bot; a deputy sends the Director a
+secondment request; the leader hands out tasks that end up in every state; a report period is
+half collected. Each scene names the commands it needs and is skipped, with a log line, while
+the bot does not know one of them yet.
 
-After each action the story waits until the bot has handled the update and delivered what it
-owed (the inbox row is done, the outbox drained), so the story is the same at every run.
+After each action the story waits until the bot has handled the update and delivered what the
+story reads next, so it plays out the same at every run (a scene played meanwhile involves
+other people and other records). It takes a few seconds, paced by Telegram's one message a
+second per chat.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands import COMMANDS
 from bot.inbox import InboxStatus, InboxUpdate
+from bot.outbox.models import OutboxMessage
+from bot.outbox.models import Status as OutboxStatus
 from bot.sandbox.client import Message, SandboxClient, Sent
 from bot.telegram.app import App
 
@@ -35,22 +41,28 @@ HANDLED = (InboxStatus.DONE, InboxStatus.PARKED)
 
 
 class Stage:
-    """The people of the story acting through the sandbox, each action waited for."""
+    """The people of the story acting through the sandbox, each action waited for.
+
+    After an action the stage waits until the bot has handled it, then until what the bot owes
+    to the chats named in `read` is delivered (those the story reads next). Other messages,
+    like the group's, which Telegram lets through at 20 a minute, arrive in their own time.
+    """
 
     def __init__(self, client: SandboxClient, app: App, timeout: float = 10.0) -> None:
         self.client, self.app, self.timeout = client, app, timeout
 
-    async def says(self, who: int, text: str, *, chat_id: int | None = None, reply_to: Message | None = None) -> Sent:
+    async def says(self, who: int, text: str, *, chat_id: int | None = None, reply_to: Message | None = None,
+                   read: tuple[int, ...] = ()) -> Sent:
         sent = await self.client.say(who, text, chat_id=chat_id,
                                      reply_to=None if reply_to is None else int(reply_to["message_id"]))
-        await self.handled(sent)
+        await self.handled(sent, read)
         return sent
 
-    async def presses(self, who: int, message: Message, button: str) -> Sent:
+    async def presses(self, who: int, message: Message, button: str, *, read: tuple[int, ...] = ()) -> Sent:
         """Press the first button of the message whose text contains `button` (case-insensitive)."""
         data = button_data(message, button)
         sent = await self.client.press(who, int(message["chat_id"]), int(message["message_id"]), data=data)
-        await self.handled(sent)
+        await self.handled(sent, read)
         return sent
 
     async def last_from_bot(self, chat_id: int, *, after: Sent | None = None,
@@ -62,19 +74,34 @@ class Stage:
             raise LookupError(f"the bot wrote nothing suitable in chat {chat_id}")
         return found[-1]
 
-    async def handled(self, sent: Sent) -> None:
-        """Wait until the bot has finished with this update and delivered what it owed."""
-        if sent.update_id is None:
-            return
+    def today(self) -> date:
+        return self.app.clock.now().astimezone(self.app.settings.zone).date()
+
+    async def handled(self, sent: Sent, read: tuple[int, ...]) -> None:
+        if sent.update_id is not None:
+            await self.until(lambda session: self.update_finished(session, sent.update_id), "update handled")
+        if read:
+            await self.until(lambda session: self.nothing_owed(session, read), f"messages to {read} delivered")
+
+    @staticmethod
+    async def update_finished(session: AsyncSession, update_id: int | None) -> bool:
+        status = await session.scalar(select(InboxUpdate.status).where(InboxUpdate.update_id == update_id))
+        return status in HANDLED
+
+    @staticmethod
+    async def nothing_owed(session: AsyncSession, chat_ids: tuple[int, ...]) -> bool:
+        pending = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.chat_id.in_(chat_ids), OutboxMessage.status == OutboxStatus.PENDING))
+        return not pending
+
+    async def until(self, ready: Callable[[AsyncSession], Awaitable[bool]], what: str) -> None:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             async with self.app.storage.read() as session:
-                status = await session.scalar(select(InboxUpdate.status).where(InboxUpdate.update_id == sent.update_id))
-            if status in HANDLED:
-                await self.app.delivery.drain(timeout=self.timeout)
-                return
+                if await ready(session):
+                    return
             await asyncio.sleep(0.02)
-        raise TimeoutError(f"the bot did not finish update {sent.update_id} within {self.timeout}s")
+        raise TimeoutError(f"{what}: not within {self.timeout}s")
 
 
 def button_data(message: Message, wanted: str) -> str:
@@ -98,15 +125,72 @@ async def everyone_opens_the_bot(stage: Stage) -> None:
         await stage.says(who, "/start")
 
 
+def is_task_card(message: Message) -> bool:
+    return has_buttons(message) and bool(message.get("text"))
+
+
+async def assign(stage: Stage, text: str, member: int) -> Message:
+    """The leader hands out a task; returns the card the member received."""
+    sent = await stage.says(LEADER, text, read=(member,))
+    return await stage.last_from_bot(member, after=sent, having=is_task_card)
+
+
+async def tasks_in_every_state(stage: Stage) -> None:
+    """Five tasks: one done, one acknowledged, one in progress, one blocked, one not yet acknowledged
+    (due at 10:00, so "+1 giờ" twice shows the reminders and the leader's escalation)."""
+    card = await assign(stage, "/giao @hung_vm Cập nhật danh sách điểm QR của chợ đầu mối hạn 11h hôm nay", HUNG_VM)
+    await stage.presses(HUNG_VM, card, "Đã nhận")
+    await stage.says(HUNG_VM, "xong roi, da gui danh sach 214 diem", reply_to=card)
+
+    card = await assign(stage, "/giao @tuan_ba Vá lỗ hổng máy chủ PC-Covid của tỉnh hạn 17h hôm nay", TUAN)
+    await stage.presses(TUAN, card, "Đã nhận")
+
+    card = await assign(stage, "/giao @thao_np Đối soát danh sách F1 với dữ liệu khai báo y tế hạn 16h hôm nay", THAO)
+    await stage.says(THAO, "duoc 60% roi", reply_to=card)
+
+    card = await assign(stage, "/giao @nam_dh Kiểm tra ứng dụng giám sát cách ly trên điện thoại Android cũ "
+                               "hạn 17h mai", NAM)
+    await stage.says(NAM, "vuong: chua co tai khoan quan tri, nho anh Tuan cap giup", reply_to=card)
+
+    await assign(stage, "/giao @son_ph Kiểm tra đường truyền tới điểm tiêm lưu động hạn 10h hôm nay", SON)
+
+
+async def a_report_period_half_collected(stage: Stage) -> None:
+    """The leader asks for this week's platform report by 17:00; three of the six owers have sent theirs."""
+    await stage.says(LEADER, "/yeucau báo cáo tuần hạn 17h hôm nay")
+    await stage.says(HUNG_VM, "/baocao qr_diem=1.250 qr_luot=48.300 kbyt_luot=21.700")
+    await stage.says(MAI, "/baocao tc_mui=12.345 tc_tyle=87,5")
+    await stage.says(HUNG_LQ, "/baocao xn_mau=2.000 xn_ketqua=1.950")
+
+
+async def a_secondment_waiting_for_the_director(stage: Stage) -> None:
+    """Deputy Lan asks the Director to second two people for two weeks from next Monday; no decision yet."""
+    start = stage.today() + timedelta(days=7 - stage.today().weekday())
+    end = start + timedelta(days=13)
+    for answer in ("/trungdung", "Bùi Anh Tuấn\nTrần Thị Hoa, cdc, Bác sĩ",
+                   "Số ca F0 tăng nhanh, cần thêm người trực hệ thống truy vết",
+                   "Trực và hỗ trợ vận hành hệ thống truy vết, khai báo y tế"):
+        await stage.says(DEPUTY_LAN, answer)
+    sent = await stage.says(DEPUTY_LAN, f"từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}", read=(DEPUTY_LAN,))
+    summary = await stage.last_from_bot(DEPUTY_LAN, after=sent, having=has_buttons)
+    await stage.presses(DEPUTY_LAN, summary, "Gửi Giám đốc")
+
+
 @dataclass(frozen=True)
 class Scene:
     name: str
     needs: tuple[str, ...]  # command names (Vietnamese) the bot must know
     play: Callable[[Stage], Awaitable[None]]
+    meanwhile: bool = False  # played alongside the scenes after it (other people act at the same time)
 
 
 SCENES: tuple[Scene, ...] = (
     Scene("everyone opens the bot", ("start",), everyone_opens_the_bot),
+    # Lan's six messages come at Telegram's pace of one a second: she writes while the others work.
+    Scene("a secondment waiting for the Director", ("trungdung",), a_secondment_waiting_for_the_director,
+          meanwhile=True),
+    Scene("tasks in every state", ("giao",), tasks_in_every_state),
+    Scene("a report period half collected", ("yeucau", "baocao"), a_report_period_half_collected),
 )
 
 
@@ -121,26 +205,35 @@ async def is_fresh(app: App) -> bool:
 
 
 async def play_story(base_url: str, app: App, scenes: tuple[Scene, ...] = SCENES) -> list[str]:
-    """Play every scene whose commands exist; returns the names of the scenes played."""
+    """Play every scene whose commands exist; returns the names of the scenes played, in order."""
     if not await is_fresh(app):
         log.info("demo story skipped: this database has history already")
         return []
     known = known_commands()
-    played: list[str] = []
     started = time.monotonic()
     async with SandboxClient(base_url) as client:
         stage = Stage(client, app)
+        playing: list[tuple[Scene, asyncio.Task[bool]]] = []
         for scene in scenes:
             missing = [name for name in scene.needs if name not in known]
             if missing:
                 log.info("demo story: scene %r skipped, the bot has no /%s yet", scene.name, ", /".join(missing))
                 continue
-            try:
-                await scene.play(stage)
-            except (LookupError, TimeoutError) as error:
-                log.warning("demo story: scene %r stopped: %s", scene.name, error)
-                continue
-            played.append(scene.name)
+            playing.append((scene, asyncio.create_task(play_scene(scene, stage))))
+            if not scene.meanwhile:
+                await playing[-1][1]
+        await asyncio.gather(*(task for _, task in playing))
+    played = [scene.name for scene, task in playing if task.result()]
     log.info("demo story: %d scenes played in %.1fs", len(played), time.monotonic() - started)
     return played
 
+
+async def play_scene(scene: Scene, stage: Stage) -> bool:
+    began = time.monotonic()
+    try:
+        await scene.play(stage)
+    except (LookupError, TimeoutError) as error:
+        log.warning("demo story: scene %r stopped: %s", scene.name, error)
+        return False
+    log.info("demo story: scene %r played in %.1fs", scene.name, time.monotonic() - began)
+    return True

@@ -8,14 +8,17 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.telegram.runner import SandboxRun, open_sandbox
-from tests.e2e.harness import FAST, start_of_test_day
+from tests.e2e.harness import start_of_test_day
 
 
 @pytest.fixture
 async def sandbox_run(database_url: str) -> AsyncIterator[SandboxRun]:
-    """The demo team, nobody has written yet, the bot's clock at Wed 25/11/2026 09:00 (Hà Nội)."""
+    """The demo team, nobody has written yet, the bot's clock at Wed 25/11/2026 09:00 (Hà Nội).
+
+    Pacing and the sandbox's flood limits are those of `dieuphoi sandbox`, so a test that ends
+    with no Bot API errors shows the demo stays within Telegram's limits too."""
     run = await open_sandbox(Settings(database_url=database_url), port=0, database_url=database_url,
-                             clock=ManualClock(start_of_test_day()), limits=FAST)
+                             clock=ManualClock(start_of_test_day()))
     try:
         yield run
     finally:

@@ -16,11 +16,15 @@ from sqlalchemy import select
 
 from bot.outbox.service import enqueue
 from bot.reminders.models import Reminder
+from bot.reports.models import Obligation, ReportPeriod, Submission
 from bot.reminders.service import schedule
 from bot.roster.models import Team
+from bot.secondment.models import SecondmentRequest
+from bot.secondment.models import Status as SecondmentStatus
+from bot.tasks.models import Task
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from bot.sandbox.story import SCENES, Scene, Stage, play_story
+from bot.sandbox.story import SCENES, Scene, Stage, known_commands, play_story
 from bot.sandbox.webchat import WEB_ROOT, clock_step, menu_scopes, next_local
 from bot.telegram.runner import SandboxRun
 from bot.ui import Message
@@ -274,9 +278,27 @@ async def test_a_sandbox_without_a_bot_has_no_clock() -> None:
 
 async def test_the_story_plays_what_the_bot_can_do_and_only_once(sandbox_run: SandboxRun, client) -> None:
     played = await play_story(sandbox_run.server.url, sandbox_run.app)
-    assert played[0] == "everyone opens the bot"
+    assert played == [scene.name for scene in SCENES if set(scene.needs) <= known_commands()]
     for person in (1000, LEADER, 1002, MEMBER, 2001):
         assert await client.bot_messages(person), f"{person} has no home message"
+    if "a report period half collected" in played:
+        async with sandbox_run.app.storage.read() as session:
+            periods = list(await session.scalars(select(ReportPeriod)))
+            owing = {o.member.telegram_id for o in await session.scalars(select(Obligation))}
+            submitted = {s.member.telegram_id for s in await session.scalars(select(Submission))}
+        assert len(periods) == 1 and periods[0].due_at > sandbox_run.clock.now()
+        assert submitted == {1004, 1005, 1006} and len(owing) == 6
+    if "tasks in every state" in played:
+        async with sandbox_run.app.storage.read() as session:
+            statuses = sorted(str(task.status) for task in await session.scalars(select(Task)))
+        assert statuses == ["acknowledged", "blocked", "done", "in_progress", "new"]
+    if "a secondment waiting for the Director" in played:
+        async with sandbox_run.app.storage.read() as session:
+            request = await session.scalar(select(SecondmentRequest))
+        assert request is not None and request.status == SecondmentStatus.SUBMITTED
+        papers = await client.wait(chat_id=1000, kinds=["message"], by_bot=True, timeout=10,
+                                   match=lambda event: bool(event["message"]["document"]))
+        assert papers, "the Director has the Tờ trình"
     assert await client.api_errors() == []
     assert await play_story(sandbox_run.server.url, sandbox_run.app) == []
 

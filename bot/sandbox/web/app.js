@@ -42,7 +42,7 @@ const WORDS = {
     forwardedFrom: "Chuyển tiếp từ {name}",
     menuTitle: "Menu lệnh của {name}",
     menuEmpty: "Chưa có menu lệnh: menu xuất hiện sau lần đầu người này nhắn cho bot.",
-    emptyChat: "Chưa có tin nhắn. Bấm BẮT ĐẦU như trên Telegram.",
+    emptyChat: "Chưa có tin nhắn nào với bot.",
     emptyGroup: "Chưa có tin nhắn trong nhóm.",
     tryLabel: "Thử:",
     groupTitle: "Nhóm của tổ",
@@ -105,7 +105,7 @@ const WORDS = {
     forwardedFrom: "Forwarded from {name}",
     menuTitle: "{name}'s command menu",
     menuEmpty: "No command menu yet: it appears after this person's first message to the bot.",
-    emptyChat: "No messages yet. Press START as in Telegram.",
+    emptyChat: "No messages with the bot yet.",
     emptyGroup: "No messages in the group yet.",
     tryLabel: "Try:",
     groupTitle: "Team group",
@@ -358,8 +358,8 @@ function lastMessage(chatId) {
 function summary(message) {
   if (message.photo) return `${t("photo")} ${message.caption || ""}`.trim();
   if (message.document) return `${t("file")} ${message.document.file_name || ""}`;
-  if (message.text) return message.text.split("\n")[0];
-  if (message.caption) return message.caption.split("\n")[0];
+  const text = message.text || message.caption;
+  if (text) return text.replace(/\s+/g, " ").slice(0, 160);
   return serviceText(message);
 }
 
@@ -742,7 +742,9 @@ function cancelReply() {
 function renderComposer() {
   if (!state.current) return;
   const isGroup = state.current.personId === null;
-  const empty = !isGroup && sortedMessages(state.current.chatId).length === 0;
+  const p = isGroup ? null : person(state.current.personId);
+  // Telegram offers START to someone who never opened the bot; after that, the input box.
+  const empty = !isGroup && !p.started && sortedMessages(state.current.chatId).length === 0;
   $("start-panel").hidden = !empty;
   $("composer-form").hidden = empty;
   $("speaker-row").hidden = !isGroup;
