@@ -5,7 +5,6 @@ Callback data: `cv1:<convocation>:<a|x>` an invitee's answer (attend, absent);
 (send, cancel, t0/t1 to choose between two times).
 """
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.convening.form import TimeProblem
@@ -143,8 +142,8 @@ def roll(convocation: Convocation, zone: ZoneInfo) -> Message:
     lines.append(_("<b>Tham gia ({count}):</b>").format(count=len(attending)))
     lines += [f"• {esc(i.member.full_name)}" for i in attending] or ["—"]
     lines.append(_("<b>Vắng ({count}):</b>").format(count=len(absent)))
-    lines += [f"• {esc(i.member.full_name)}: {esc(i.reason) if i.reason else _('(chưa nêu lý do)')}"
-              for i in absent] or ["—"]
+    no_reason = _("(chưa nêu lý do)")
+    lines += [f"• {esc(i.member.full_name)}: {esc(i.reason) if i.reason else no_reason}" for i in absent] or ["—"]
     lines.append(_("<b>Chưa trả lời ({count}):</b>").format(count=len(silent)))
     lines += [f"• {esc(i.member.full_name)}" for i in silent] or ["—"]
     return Message("\n".join(lines))
@@ -211,20 +210,15 @@ def coming_list(convocations: list[Convocation], zone: ZoneInfo) -> Message:
     return Message("\n".join(lines), rows(*buttons))
 
 
-def tasks_created(count: int) -> Message:
-    return Message(_("Đã giao việc cho {count} người tham gia.").format(count=count))
-
-
-def moment(at: datetime, zone: ZoneInfo) -> str:
-    return format_moment(at, zone)
 
 
 TASK_REFUSALS = {
     "no_title": N_("Vui lòng ghi nội dung công việc."),
     "title_too_long": N_("Nội dung công việc quá dài."),
     "past_deadline": N_("Thời hạn này đã qua. Vui lòng nhập thời hạn sắp tới."),
+    "other": N_("Không giao được công việc này."),
 }
 
 
 def task_refused(reason: str) -> str:
-    return _(TASK_REFUSALS.get(reason, N_("Không giao được công việc này.")))
+    return _(TASK_REFUSALS.get(reason, TASK_REFUSALS["other"]))
