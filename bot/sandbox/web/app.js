@@ -374,7 +374,7 @@ function markActive() {
 function select(chatId) {
   const isGroup = state.group && chatId === state.group.id;
   state.current = { chatId, personId: isGroup ? null : chatId };
-  state.replyTo = null;
+  cancelReply();
   state.unread.delete(chatId);
   history.replaceState(null, "", `#${chatId}`);
   $("welcome").hidden = true;
