@@ -270,7 +270,7 @@ async def tasks_command(message: Message, command: CommandObject, actor: Actor, 
         if args.isdigit():
             reply, ref = await _detail(session, int(args), me, rules), notify.view_ref(int(args))
         elif not views.sees_team(me):
-            reply = Reply(_("Gõ /viec để xem việc của bạn, hoặc /viec <số việc> để xem một việc.")) if args else \
+            reply = Reply(_("Gõ /viec để xem việc của bạn, hoặc /viec 12 để xem việc số 12.")) if args else \
                 render.own_list(await service.open_tasks_of(session, me), rules.zone, now)
         elif args:
             reply = await _typed_filter(session, me, args, rules, now)

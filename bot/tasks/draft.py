@@ -156,8 +156,9 @@ class Draft:
         if deadline_text is not None:
             self.take_deadline_text(deadline_text, now, zone)
         elif (unread := dangling_deadline(content)) is not None:
-            self.title = content[: len(content) - len(unread)].rstrip(" ,;:-") or None
-            self._ask_again(unread, "unparseable", [])
+            # A keyword find_deadline passed over ("nhật ký hạn 17h" reads like "kỳ hạn"): read it here.
+            self.title = _before_keyword(content, unread)
+            self.take_deadline_text(unread, now, zone)
 
     def take_deadline_text(self, text: str, now: datetime, zone: ZoneInfo) -> None:
         reading = parse_deadline(text, now, zone)
@@ -237,6 +238,12 @@ def dangling_deadline(content: str) -> str | None:
     if after[0].lower() in _WORDS_AFTER_HAN or len(after) > _DEADLINE_WORDS:
         return None
     return found[1].strip()
+
+
+def _before_keyword(content: str, deadline_text: str) -> str | None:
+    head = content[: len(content) - len(deadline_text)].rstrip()
+    head = re.sub(r"(?i)(?:hạn|deadline|han)\s*:?$", "", head)
+    return head.rstrip(" ,;:-–—") or None
 
 
 def draft_from_line(directory: Directory, line: str, now: datetime, zone: ZoneInfo) -> Draft | UnknownNames | MixedRecipients:

@@ -19,6 +19,7 @@ from bot.roster.models import Member, Person, Role, Team
 from bot.roster.service import leaders_of
 from bot.tasks import render
 from bot.tasks.models import Task, TaskAssignee, TaskUpdate
+from bot.tasks.routing import area_staff
 from bot.tasks.rules import TaskRules
 from bot.ui import Message
 
@@ -176,9 +177,17 @@ async def refresh_summary(session: AsyncSession, task: Task, rules: TaskRules, n
     if task.created_by is not None and task.created_by.telegram_id == task.summary_chat_id:
         locale = await member_locale(session, task.created_by, rules)
     with use_locale(locale):
-        message = render.summary(task, rules.zone, last=last)
+        message = render.summary(task, rules.zone, last=last, alternatives=await alternatives(session, task))
     await edit_if_changed(session, task.summary_chat_id, task.summary_outbox_id, message, task, now,
                           ref=summary_ref(task.id))
+
+
+async def alternatives(session: AsyncSession, task: Task) -> list[Member]:
+    """For a task routed to an area and still open: the area's other people, one tap away."""
+    if task.area is None or task.source != "area" or not task.is_open:
+        return []
+    on_it = {a.member_id for a in task.current}
+    return [m for m in await area_staff(session, task.team_id, task.area.code) if m.id not in on_it]
 
 
 async def edit_if_changed(

@@ -2,8 +2,9 @@
 
 Two kinds:
 - "task.ack", one per assignee (subject: the assignee row): `r<rev>:remind`
-  after DIEUPHOI_ACK_WITHIN tells the member; `r<rev>:leader` after twice that
-  tells the leader.
+  after DIEUPHOI_ACK_WITHIN tells the member; `r<rev>:leader` the same time
+  after that reminder (twice it from the assignment, unless quiet hours held
+  the reminder back) tells the leader.
 - "task.deadline", one per task: `r<rev>:pre:<offset>` before the deadline at
   each DIEUPHOI_REMINDER_OFFSETS, `r<rev>:due` at it (members),
   `r<rev>:late` DIEUPHOI_OVERDUE_AFTER past it (members and leader),
@@ -21,11 +22,12 @@ task when it runs and stays silent when the reminder no longer applies.
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.durations import format_duration
 from bot.reminders import service as reminders
-from bot.reminders.models import Reminder
+from bot.reminders.models import Reminder, ReminderStatus
 from bot.tasks import notify, render
 from bot.tasks.models import Priority, Task, TaskAssignee, TaskStatus, TaskUpdate, UpdateKind
 from bot.tasks.rules import TaskRules
@@ -113,12 +115,29 @@ async def on_ack(session: AsyncSession, reminder: Reminder, now: datetime, rules
             or _revision(reminder.step) != task.schedule_revision):
         return
     key = f"task:{task.id}:ack:{reminder.id}"
+    if reminder.due_at > now:  # moved later while this sweep was under way: not yet
+        reminder.status, reminder.done_at = ReminderStatus.PENDING, None
+        return
     if reminder.step.endswith(":remind"):
         await notify.tell(session, assignee.member, lambda: render.ack_reminder(task), rules, now,
                           ref=notify.card_ref(task.id), dedupe_key=key,
                           reply_to_message_id=await notify.card_message_id(session, assignee))
+        # The leader hears of it only after the member has had the same time again since this
+        # reminder (which quiet hours may have held back).
+        leader_step, leader_due = ack_steps(task, assignee, rules)[1]
+        await reminders.schedule(session, team_id=task.team_id, kind=ACK_KIND, subject_id=assignee.id,
+                                 step=leader_step, due_at=max(leader_due, reminder.due_at + rules.ack_within),
+                                 respects_quiet_hours=_quiet(task))
     else:
-        waited = now - assignee.assigned_at
+        remind_step = ack_steps(task, assignee, rules)[0][0]
+        member_reminder = await session.scalar(select(Reminder).where(
+            Reminder.kind == ACK_KIND, Reminder.subject_id == assignee.id, Reminder.step == remind_step))
+        if member_reminder is not None and member_reminder.status == ReminderStatus.PENDING:
+            # The member's reminder is still held back (quiet hours): the leader waits until after it.
+            reminder.status, reminder.done_at = ReminderStatus.PENDING, None
+            reminder.due_at = member_reminder.due_at + rules.ack_within
+            return
+        waited = reminder.due_at - assignee.assigned_at
         await notify.tell_leaders(session, task, lambda: render.ack_overdue_alert(task, assignee.member, waited),
                                   rules, now, dedupe_prefix=key)
 
@@ -132,24 +151,26 @@ async def on_deadline(session: AsyncSession, reminder: Reminder, now: datetime, 
     step = reminder.step.split(":", 1)[1]
     key = f"task:{task.id}:{reminder.step}"
     deadline = task.deadline_at
+    # Spans are told from when the reminder was due (moved to the end of quiet hours if held
+    # back), not from the moment the sweep happened to run.
     if step.startswith("pre:"):
-        remaining = deadline - now
+        remaining = deadline - reminder.due_at
         if remaining > timedelta(0):  # a reminder held back by quiet hours past the deadline says nothing
             await notify.tell_assignees(session, task, lambda: render.before_deadline(task, remaining, rules.zone),
                                         rules, now, dedupe_prefix=key)
     elif step == "due":
-        if now < deadline + rules.overdue_after:  # otherwise the overdue notice says it better
+        if reminder.due_at < deadline + rules.overdue_after:  # otherwise the overdue notice says it better
             await notify.tell_assignees(session, task, lambda: render.at_deadline(task, rules.zone), rules, now,
                                         dedupe_prefix=key)
     elif step == "late":
-        late = now - deadline
+        late = reminder.due_at - deadline
         _history(session, task, UpdateKind.OVERDUE, now, {"late_seconds": int(late.total_seconds())})
         await notify.tell_assignees(session, task, lambda: render.overdue_to_member(task, late), rules, now,
                                     dedupe_prefix=key)
         await notify.tell_leaders(session, task, lambda: render.overdue_to_leader(task, late), rules, now,
                                   dedupe_prefix=key)
     elif step == "escalate":
-        late = now - deadline
+        late = reminder.due_at - deadline
         task.escalated_at = now
         _history(session, task, UpdateKind.ESCALATED, now, {"late_seconds": int(late.total_seconds())})
         await notify.tell_leaders(session, task, lambda: render.escalated_to_leader(task, late), rules, now,

@@ -116,7 +116,9 @@ def people_text(task: Task, *, with_ack: bool = False) -> str:
         part = esc(assignee.member.full_name)
         if len(current) > 1:
             part += " " + (_("(chính)") if assignee.lead else _("(phối hợp)"))
-        if with_ack:
+        if with_ack and assignee.member.telegram_id is None:
+            part += " — " + _("chưa liên kết Telegram, không nhận được tin")
+        elif with_ack:
             part += " — " + (_("đã nhận") if assignee.acknowledged_at else _("chưa nhận"))
         parts.append(part)
     return ", ".join(parts)
@@ -225,7 +227,7 @@ def detail(task: Task, updates: Sequence[TaskUpdate], zone: ZoneInfo, *,
 
 
 def history_line(update: TaskUpdate, zone: ZoneInfo) -> str:
-    author = esc(update.author.full_name) if update.author else _("dieuphoi")
+    author = esc(update.author.full_name) if update.author else "dieuphoi"  # the bot itself
     return f"{short_moment(update.at, zone)} · {author}: {_what(update, zone)}"
 
 
@@ -394,8 +396,9 @@ def ask_block_reason(task: Task) -> Message:
 
 
 def blocked_alert(task: Task, member: Member, words: str | None, zone: ZoneInfo) -> Message:
-    text = "⚠️ " + _("{name} gặp khó khăn với việc {task} (hạn {deadline})").format(
-        name=esc(member.full_name), task=task_label(task), deadline=deadline_text(task.deadline_at, zone))
+    text = "⚠️ " + _("{name} gặp khó khăn với việc {task}").format(name=esc(member.full_name), task=task_label(task))
+    if task.deadline_at is not None:
+        text += " " + _("(hạn {deadline})").format(deadline=deadline_text(task.deadline_at, zone))
     if words:
         text += ":\n«" + esc(words) + "»"
     return Message(text, rows([Button(_("Xem việc"), data=b.view(task.id)),
