@@ -18,6 +18,7 @@ times out (bot.telegram.app.REQUEST_TIMEOUT) well within the lease.
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -45,9 +46,11 @@ from bot.telegram.pacing import Pacer
 log = logging.getLogger("dieuphoi.delivery")
 
 LEASE = timedelta(seconds=60)
+# The longest a send may take (bot.telegram.app.REQUEST_TIMEOUT, with a margin): well within the lease.
+SEND_TIMEOUT = timedelta(seconds=25)
 IN_FLIGHT = "in flight"
 MAX_BACKOFF = 300.0
-BATCH = 100
+BATCH = 30
 
 UNREACHABLE = "chat unreachable"
 # Called inside the transaction that records the outcome, so it happens exactly once.
@@ -101,20 +104,40 @@ class Delivery:
             self._idle.clear()
 
     async def deliver_due(self) -> int:
-        """One pass: send what is due and ready; returns how many rows were attempted."""
-        rows = await self._claim()
-        outcomes = await asyncio.gather(*(self._deliver_once(row) for row in rows), return_exceptions=True)
-        for row, outcome in zip(rows, outcomes):
-            if isinstance(outcome, BaseException):
-                log.error("recording the outcome of outbox %s failed (%s); it will be sent again after its lease",
-                          row.id, type(outcome).__name__, exc_info=outcome)
-        return len(rows)
+        """One pass: send what is due and ready, one message at a time; returns how many were attempted.
 
-    async def _deliver_once(self, row: OutboxMessage) -> None:
+        One at a time, each outcome committed before the next call: a process killed at
+        any moment has at most one message Telegram accepted but we did not record, so a
+        kill causes at most one duplicate. Rows not reached while their lease is still
+        safe are given back.
+        """
+        rows = await self._claim()
+        safe_until = time.monotonic() + (LEASE - 2 * SEND_TIMEOUT).total_seconds()
+        attempted = 0
+        for index, row in enumerate(rows):
+            if time.monotonic() > safe_until:
+                await self._release(rows[index:])
+                break
+            attempted += 1
+            try:
+                await self._deliver(row)
+            except Exception as error:
+                log.error("recording the outcome of outbox %s failed (%s); it will be sent again after its lease",
+                          row.id, type(error).__name__, exc_info=error)
+            finally:
+                self._in_flight.discard(row.id)
+        return attempted
+
+    async def _release(self, rows: list[OutboxMessage]) -> None:
+        """Give back claimed rows never attempted, so no one waits for their lease."""
         try:
-            await self._deliver(row)
+            async with self.storage.transaction() as session:
+                await session.execute(
+                    update(OutboxMessage).where(OutboxMessage.id.in_([row.id for row in rows]))
+                    .values(next_attempt_at=self.clock.now(), error=None, attempts=OutboxMessage.attempts - 1)
+                )
         finally:
-            self._in_flight.discard(row.id)
+            self._in_flight.difference_update(row.id for row in rows)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Deliver until nothing is due now nor being sent by this process (tests and shutdown)."""

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.inbox import InboxStatus, InboxUpdate
 from bot.sandbox.client import Message, SandboxClient, Sent
 from bot.storage import Storage
-from tests.reliability.support import schedule_pings, team_id
+from tests.reliability.support import schedule_pings, settle, team_id
 
 MEMBERS = [1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1010, 1011]
 CITIZENS = [555001, 555002, 555003]
@@ -69,7 +69,11 @@ STEPS: list[str] = ["morning", "help", "language", "citizens", "reminders", "aft
 
 
 async def play(stage: Stage, step: str, *, wait: bool = True) -> list[Sent]:
-    """One step of the day; returns the updates it caused (handled before returning if `wait`)."""
+    """One step of the day; returns the updates it caused.
+
+    With `wait`, returns once they are handled and everything owed is delivered, so the
+    order of messages in each chat is the same on every run.
+    """
     client = stage.client
     sents: list[Sent] = []
     if step == "morning":
@@ -103,4 +107,5 @@ async def play(stage: Stage, step: str, *, wait: bool = True) -> list[Sent]:
         raise ValueError(step)
     if wait:
         await handled(stage.storage, sents)
+        await settle(stage.storage, client)
     return sents

@@ -13,7 +13,7 @@ from bot.inbox import InboxStatus, InboxUpdate
 from bot.models import OutboxMessage, Team  # noqa: F401  (every table registered)
 from bot.outbox.models import Status
 from bot.outbox.service import enqueue
-from bot.reminders.models import Reminder
+from bot.reminders.models import Reminder, ReminderStatus
 from bot.reminders.service import schedule
 from bot.sandbox.client import SandboxClient
 from bot.storage import Storage
@@ -53,7 +53,7 @@ async def team_id(storage: Storage, code: str = "hoabinh") -> int:
 
 
 async def settle(storage: Storage, client: SandboxClient, *, timeout: float = 90) -> None:
-    """Wait until every update is handled, no reminder is due and the outbox is empty."""
+    """Wait until every update is handled, every test reminder sent and the outbox is empty."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
@@ -62,8 +62,11 @@ async def settle(storage: Storage, client: SandboxClient, *, timeout: float = 90
             processing = await session.scalar(
                 select(func.count()).where(InboxUpdate.status == InboxStatus.PROCESSING)
             )
+            owed = await session.scalar(
+                select(func.count()).where(Reminder.kind == PING, Reminder.status == ReminderStatus.PENDING)
+            )
         queued = (await client.stats())["pending_updates"]
-        if not pending and not processing and not queued:
+        if not pending and not processing and not queued and not owed:
             await asyncio.sleep(0.3)  # a last update may be on its way from getUpdates
             if not (await client.stats())["pending_updates"]:
                 return
@@ -108,6 +111,11 @@ VOLATILE = {
 }
 
 
+# Tables of counters bucketed by the clock: a run whose clock moved (past a lease, after a
+# kill) buckets the same events differently.
+CLOCK_BUCKETS = {"helpdesk_rate_windows"}
+
+
 async def snapshot(storage: Storage) -> dict[str, Counter[str]]:
     """Every table's rows (without volatile columns), as a multiset per table."""
     result: dict[str, Counter[str]] = {}
@@ -115,7 +123,7 @@ async def snapshot(storage: Storage) -> dict[str, Counter[str]]:
         existing = set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
     async with storage.read() as session:
         for table in Base.metadata.sorted_tables:
-            if table.name not in existing:  # a model whose migration has not landed yet
+            if table.name not in existing or table.name in CLOCK_BUCKETS:  # (not migrated yet)
                 continue
             columns = [c for c in table.columns if c.name not in VOLATILE]
             rows = (await session.execute(select(*columns))).all()
