@@ -107,7 +107,7 @@ async def run(options: Options) -> Result:
     result = Result("sweep", options)
     sizes = options.pick([(10_000, 100_000), (100_000, 1_000_000)], [(2_000, 20_000), (20_000, 200_000)],
                          [(200, 2_000), (1_000, 10_000)])
-    due_counts = options.pick([0, 1, 10, 100], [0, 10, 100], [0, 5])
+    due_counts = options.pick([0, 1, 10, 100], [0, 10, 100], [0, 10])
     repeats = options.pick(5, 3, 1)
     rows = []
     started = time.perf_counter()
