@@ -58,7 +58,8 @@ async def task_digest(session: AsyncSession, team_id: int, *, since: datetime, n
                                                     Task.done_at <= now).order_by(Task.done_at, Task.id))
     digest.done = [_item(t, at=t.done_at) for t in done]
     open_tasks = list(await session.scalars(
-        select(Task).where(team, Task.status.in_(opened)).order_by(Task.deadline_at.is_(None), Task.deadline_at, Task.id)
+        select(Task).where(team, Task.status.in_(opened))
+        .order_by(Task.deadline_at.is_(None), Task.deadline_at, Task.id)
     ))
     digest.open_count = len(open_tasks)
     for task in open_tasks:

@@ -246,7 +246,9 @@ def _before_keyword(content: str, deadline_text: str) -> str | None:
     return head.rstrip(" ,;:-–—") or None
 
 
-def draft_from_line(directory: Directory, line: str, now: datetime, zone: ZoneInfo) -> Draft | UnknownNames | MixedRecipients:
+def draft_from_line(
+    directory: Directory, line: str, now: datetime, zone: ZoneInfo
+) -> Draft | UnknownNames | MixedRecipients:
     """/giao's arguments: recipients, content, optional deadline and urgency."""
     lookup, rest = read_leading(directory, line)
     draft = Draft(guided=False)

@@ -158,7 +158,9 @@ async def refresh(session: AsyncSession, task: Task, rules: TaskRules, now: date
     await refresh_summary(session, task, rules, now)
 
 
-async def refresh_card(session: AsyncSession, task: Task, assignee: TaskAssignee, rules: TaskRules, now: datetime) -> None:
+async def refresh_card(
+    session: AsyncSession, task: Task, assignee: TaskAssignee, rules: TaskRules, now: datetime
+) -> None:
     if assignee.card_outbox_id is None or assignee.member.telegram_id is None:
         return
     with use_locale(await member_locale(session, assignee.member, rules)):

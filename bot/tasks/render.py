@@ -391,8 +391,8 @@ def status_receipt(task: Task, kind: str) -> str:
 
 
 def ask_block_reason(task: Task) -> Message:
-    return Message(_("Bạn gặp khó khăn gì với việc {task}? Hãy gõ vài dòng (hoặc trả lời tin nhắn này) để Tổ trưởng hỗ trợ.").format(
-        task=task_label(task)))
+    return Message(_("Bạn gặp khó khăn gì với việc {task}? Hãy gõ vài dòng (hoặc trả lời tin nhắn này) "
+                     "để Tổ trưởng hỗ trợ.").format(task=task_label(task)))
 
 
 def blocked_alert(task: Task, member: Member, words: str | None, zone: ZoneInfo) -> Message:
@@ -407,8 +407,8 @@ def blocked_alert(task: Task, member: Member, words: str | None, zone: ZoneInfo)
 
 
 def done_alert(task: Task, member: Member) -> Message:
-    return Message("✅ " + _("{name} đã hoàn thành việc {task}.").format(name=esc(member.full_name), task=task_label(task)),
-                   rows([Button(_("Xem việc"), data=b.view(task.id))]))
+    text = "✅ " + _("{name} đã hoàn thành việc {task}.").format(name=esc(member.full_name), task=task_label(task))
+    return Message(text, rows([Button(_("Xem việc"), data=b.view(task.id))]))
 
 
 def reassigned_away(task: Task, new: Member) -> Message:
@@ -439,8 +439,9 @@ def reopened_notice(task: Task, zone: ZoneInfo) -> Message:
 
 
 def ack_reminder(task: Task) -> Message:
-    return Message("⏰ " + _("Bạn chưa xác nhận việc {task}. Bấm «Đã nhận» trên thẻ việc, hoặc trả lời tin nhắn này.").format(
-        task=task_label(task)), rows([Button(_("Đã nhận"), data=b.status(task.id, b.ACK))]))
+    text = "⏰ " + _("Bạn chưa xác nhận việc {task}. Bấm «Đã nhận» trên thẻ việc, hoặc trả lời tin nhắn này.").format(
+        task=task_label(task))
+    return Message(text, rows([Button(_("Đã nhận"), data=b.status(task.id, b.ACK))]))
 
 
 def ack_overdue_alert(task: Task, member: Member, waited: timedelta) -> Message:
@@ -456,9 +457,9 @@ def before_deadline(task: Task, remaining: timedelta, zone: ZoneInfo) -> Message
 
 
 def at_deadline(task: Task, zone: ZoneInfo) -> Message:
-    return Message("⏰ " + _("Đã đến hạn việc {task} ({deadline}). Nếu đã xong, bấm «Hoàn thành» hoặc trả lời «xong».").format(
-        task=task_label(task), deadline=deadline_text(task.deadline_at, zone)),
-        rows([Button(_("Hoàn thành"), data=b.status(task.id, b.DONE))]))
+    text = "⏰ " + _("Đã đến hạn việc {task} ({deadline}). Nếu đã xong, bấm «Hoàn thành» hoặc trả lời «xong».").format(
+        task=task_label(task), deadline=deadline_text(task.deadline_at, zone))
+    return Message(text, rows([Button(_("Hoàn thành"), data=b.status(task.id, b.DONE))]))
 
 
 def overdue_to_member(task: Task, late: timedelta) -> Message:

@@ -30,7 +30,9 @@ async def area_staff(session: AsyncSession, team_id: int, area_code: str) -> lis
     return members or staff
 
 
-async def open_load(session: AsyncSession, team_id: int, member_ids: list[int]) -> dict[int, tuple[int, datetime | None]]:
+async def open_load(
+    session: AsyncSession, team_id: int, member_ids: list[int]
+) -> dict[int, tuple[int, datetime | None]]:
     """For each member: (number of open tasks, nearest open deadline)."""
     if not member_ids:
         return {}

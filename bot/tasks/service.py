@@ -345,7 +345,9 @@ async def change_priority(
     return task
 
 
-async def cancel_task(session: AsyncSession, *, task_id: int, by: Member, rules: TaskRules, now: datetime) -> Task | Refused:
+async def cancel_task(
+    session: AsyncSession, *, task_id: int, by: Member, rules: TaskRules, now: datetime
+) -> Task | Refused:
     task = await managed_task(session, task_id, by)
     if isinstance(task, Refused):
         return task
@@ -361,7 +363,9 @@ async def cancel_task(session: AsyncSession, *, task_id: int, by: Member, rules:
     return task
 
 
-async def reopen_task(session: AsyncSession, *, task_id: int, by: Member, rules: TaskRules, now: datetime) -> Task | Refused:
+async def reopen_task(
+    session: AsyncSession, *, task_id: int, by: Member, rules: TaskRules, now: datetime
+) -> Task | Refused:
     """Open a done or cancelled task again, with a fresh schedule (steps already past are skipped)."""
     task = await managed_task(session, task_id, by)
     if isinstance(task, Refused):

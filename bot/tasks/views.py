@@ -49,7 +49,9 @@ def _in_area(area_id: int) -> object:
     return or_(Task.area_id == area_id, and_(Task.area_id.is_(None), carried))
 
 
-async def team_page(session: AsyncSession, team_id: int, kind: str, value: int, page: int, now: datetime) -> TaskPage | None:
+async def team_page(
+    session: AsyncSession, team_id: int, kind: str, value: int, page: int, now: datetime
+) -> TaskPage | None:
     """One page of the team's tasks under a filter; None when the filter names nothing of this team."""
     query: Select[tuple[Task]] = select(Task).where(Task.team_id == team_id)
     name = ""

@@ -119,7 +119,7 @@ async def test_crafted_callback_data_is_refused_and_changes_nothing(harness: Har
     await harness.add_roster(SECOND_TEAM)
     ours = await given_task(harness, TUAN, title="Việc của tổ một")
     theirs = await given_task(harness, 4002, title="Việc của tổ hai", by=4001)
-    tuan, other_leader = harness.person(TUAN), harness.person(4001)
+    other_leader = harness.person(4001)
     card = await card_of_task(harness, TUAN, ours)
 
     # A member pressing a leader's button, crafted: the permission check refuses it.
