@@ -86,7 +86,7 @@ def card(convocation: Convocation, convener_name: str, zone: ZoneInfo, current: 
     if current != Answer.NONE:
         text += "\n\n" + _("Bạn đã trả lời: <b>{answer}</b>").format(answer=_(ANSWER_LABELS[current]))
         if reason:
-            text += " — " + esc(reason)
+            text += " — " + esc(reason if len(reason) <= 300 else reason[:299] + "…")
     return Message(text, answer_buttons(convocation, current))
 
 

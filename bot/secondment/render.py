@@ -19,6 +19,8 @@ DIRECTOR = "sd1"
 CHOICE_OF = {Outcome.APPROVED: "a", Outcome.REJECTED: "r", Outcome.NEEDS_INFO: "n"}
 OUTCOME_OF = {code: outcome for outcome, code in CHOICE_OF.items()}
 CANCEL_QUESTION = "c"
+CARD_PEOPLE = 12  # people listed on a card; all of them are in the .docx
+CARD_TEXT = 700  # characters of the reason or the work shown on a card
 
 QUESTIONS = {
     Step.PEOPLE: N_(
@@ -75,11 +77,19 @@ def title(request: SecondmentRequest) -> str:
     return _("Đề nghị trưng dụng số {number}").format(number=request.number)
 
 
+def clip(text: str | None, limit: int) -> str:
+    """At most `limit` characters of user text (cards must stay within Telegram's 4096; the .docx has it all)."""
+    text = text or "—"
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def people_lines(request: SecondmentRequest) -> str:
     lines = []
-    for person in request.people:
-        details = ", ".join(esc(part) for part in (person.unit_name, person.title) if part)
-        lines.append(f"• {esc(person.full_name)}" + (f" ({details})" if details else ""))
+    for person in request.people[:CARD_PEOPLE]:
+        details = ", ".join(esc(clip(part, 80)) for part in (person.unit_name, person.title) if part)
+        lines.append(f"• {esc(clip(person.full_name, 80))}" + (f" ({details})" if details else ""))
+    if len(request.people) > CARD_PEOPLE:
+        lines.append(f"• … (+{len(request.people) - CARD_PEOPLE})")
     return "\n".join(lines) or "—"
 
 
@@ -88,8 +98,8 @@ def summary(request: SecondmentRequest) -> str:
         "<b>Người được đề nghị:</b>\n{people}\n<b>Lý do:</b> {reason}\n<b>Công việc:</b> {work}\n"
         "<b>Thời gian:</b> {period}"
     ).format(
-        people=people_lines(request), reason=esc(request.reason or "—"), work=esc(request.work or "—"),
-        period=period_text(request),
+        people=people_lines(request), reason=esc(clip(request.reason, CARD_TEXT)),
+        work=esc(clip(request.work, CARD_TEXT)), period=period_text(request),
     )
 
 
@@ -168,7 +178,7 @@ def decided_card(request: SecondmentRequest, proposer_name: str, outcome: Outcom
     verdict = _("<b>{outcome}</b> bởi {director} lúc {at}").format(
         outcome=_(OUTCOME_LABELS[outcome]), director=esc(director_name), at=format_moment(at, zone))
     if note:
-        verdict += "\n" + _("Lý do: {note}").format(note=esc(note))
+        verdict += "\n" + _("Lý do: {note}").format(note=esc(clip(note, CARD_TEXT)))
     return Message(f"{head}\n\n{summary(request)}\n\n{verdict}")
 
 

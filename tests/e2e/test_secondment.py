@@ -305,3 +305,14 @@ async def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(harness: Harn
     assert await harness.messages_after(seq, DIRECTOR) == []
     await harness.advance(minutes=10)  # 06:35
     assert len(await harness.messages_after(seq, DIRECTOR)) == 1
+
+
+async def test_waiting_requests_and_coming_convocations_are_in_the_directors_digest(harness: Harness) -> None:
+    await submitted_card(harness)
+    await say(harness, LEADER, "/trieutap Vũ Mạnh Hùng, Đỗ Thị Mai Họp triển khai lúc 14h chiều mai tại Phòng họp")
+    asked = await harness.person(DIRECTOR).says("/tonghop")
+    await harness.handled(asked)
+    text = "\n".join(m["text"] or m["caption"] or "" for m in await harness.messages_after(asked, DIRECTOR))
+    assert "Đề nghị trưng dụng chờ quyết định (1)" in text and "Bùi Anh Tuấn, Trần Thị Hoa" in text
+    assert "Triệu tập sắp tới (1)" in text and "tham gia 0, vắng 0, chưa trả lời 2" in text
+    assert await harness.api_errors() == []
