@@ -1,24 +1,22 @@
 """The digest's chart: the main platform figures over recent periods, one small panel each (PNG).
 
 Figures differ by orders of magnitude (QR points vs scans), so each gets its
-own panel and scale. matplotlib with the Agg backend: no display, no network.
+own panel and scale. matplotlib's object API with its Agg canvas (a Figure
+made directly, never pyplot): no display, no global state, no network.
 """
 
 import io
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import matplotlib
+from bot.digest.build import Series
+from bot.i18n import current_locale, format_number
+from bot.i18n import gettext as _
 
-matplotlib.use("Agg")
-from matplotlib.axes import Axes  # noqa: E402  (after choosing the backend)
-from matplotlib.figure import Figure as PlotFigure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from bot.digest.build import Series  # noqa: E402
-from bot.i18n import current_locale, format_number  # noqa: E402
-from bot.i18n import gettext as _  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 COLUMNS = 2
 MAX_PANELS = 8
@@ -29,6 +27,9 @@ def digest_chart(series: Sequence[Series], zone: ZoneInfo) -> bytes | None:
     shown = [line for line in series if line.points][:MAX_PANELS]
     if not shown:
         return None
+    # Imported here: matplotlib takes seconds to load, and the bot should start without waiting for it.
+    from matplotlib.figure import Figure as PlotFigure  # a Figure made directly uses the Agg canvas: no display
+
     rows = math.ceil(len(shown) / COLUMNS)
     figure = PlotFigure(figsize=(8, 2.6 * rows + 0.6), dpi=110)
     figure.suptitle(_("Số liệu chính các nền tảng qua các kỳ báo cáo"), fontsize=12)
@@ -43,7 +44,9 @@ def digest_chart(series: Sequence[Series], zone: ZoneInfo) -> bytes | None:
     return buffer.getvalue()
 
 
-def _panel(axis: Axes, line: Series, zone: ZoneInfo) -> None:
+def _panel(axis: "Axes", line: Series, zone: ZoneInfo) -> None:
+    from matplotlib.ticker import FuncFormatter
+
     labels = [moment.astimezone(zone).strftime("%d/%m") for moment, _value in line.points]
     values = [value for _moment, value in line.points]
     axis.plot(range(len(values)), values, marker="o", color="#1f6fb2")
@@ -52,6 +55,7 @@ def _panel(axis: Axes, line: Series, zone: ZoneInfo) -> None:
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: format_number(round(value, 2))))
     axis.tick_params(axis="y", labelsize=8)
     axis.grid(True, alpha=0.3)
+    axis.margins(y=0.2)  # room for the last value's label
     axis.annotate(format_number(round(values[-1], 2)), (len(values) - 1, values[-1]),
                   textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
 

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record
 from bot.i18n import gettext as _
-from bot.outbox.service import enqueue
 from bot.reports import render
 from bot.reports.models import ReportDraft
 from bot.reports.notify import tell
@@ -172,8 +171,3 @@ async def nudge_missing(session: AsyncSession, by: Member, period_id: int, now: 
     record(session, at=now, action="report.nudge", subject=f"report_period:{period.id}", actor=by.telegram_id,
            team_id=by.team_id, after={"told": told})
     return told
-
-
-async def send_to(session: AsyncSession, chat_id: int, message: Message, now: datetime, team_id: int | None,
-                  ref: str | None = None) -> None:
-    await enqueue(session, chat_id, message, now=now, team_id=team_id, ref=ref)

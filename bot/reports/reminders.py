@@ -8,6 +8,7 @@ for quiet hours to end. Each looks at who is still missing when it fires.
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -15,14 +16,11 @@ from bot.durations import parse_duration
 from bot.reminders.models import Reminder
 from bot.reminders.service import ReminderHandler
 from bot.reports import render
-from bot.reports.models import ReportPeriod
+from bot.reports.models import Obligation, ReportPeriod
 from bot.reports.notify import tell
 from bot.reports.service import REMINDER_KIND, fields_of, period_status
-from bot.reports.models import Obligation
 from bot.roster.models import Member, Role
 from bot.roster.service import team_members
-
-from sqlalchemy import select
 
 
 def report_reminders(settings: Settings) -> dict[str, ReminderHandler]:

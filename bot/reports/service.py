@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +29,7 @@ from bot.reminders.service import schedule
 from bot.reports.answers import AnswerProblem, Skipped, Value, read_answer
 from bot.reports.models import Obligation, ReportDraft, ReportPeriod, Submission
 from bot.reports.types import FieldSpec, ReportType
-from bot.roster.models import Area, Member, Role
+from bot.roster.models import Member, Role
 from bot.roster.service import team_members
 
 REMINDER_KIND = "report.period"
@@ -512,12 +512,3 @@ async def recent_periods(session: AsyncSession, team_id: int, now: datetime, *, 
                     ReportPeriod.due_at > now - timedelta(days=days))
              .order_by(ReportPeriod.due_at.desc(), ReportPeriod.id.desc()).limit(limit))
     return list(await session.scalars(query))
-
-
-async def area_names(session: AsyncSession, team_id: int) -> dict[str, str]:
-    rows = await session.scalars(select(Area).where(Area.team_id == team_id))
-    return {area.code: area.name for area in rows}
-
-
-async def drop_drafts(session: AsyncSession, period_id: int) -> None:
-    await session.execute(delete(ReportDraft).where(ReportDraft.period_id == period_id))
