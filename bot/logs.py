@@ -110,3 +110,5 @@ def setup_logging(*, secrets: list[str], level: int = logging.INFO, fmt: str = "
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Its debug lines carry SQL parameters, which may be citizens' messages.
+    logging.getLogger("aiosqlite").setLevel(max(level, logging.INFO))
