@@ -7,7 +7,9 @@ Deleted when older than the retention period:
   reminders and relayed answers (outbox refs "hd:…");
 - help-desk lookups (which entry was shown when; they name no one);
 - the bodies of parked updates in the inbox (they may hold a citizen's
-  message; finished updates keep no body at all).
+  message; finished updates keep no body at all);
+- audit entries of refusals to citizens (they name the citizen's account;
+  refusals to members, which carry their team, stay).
 Sooner: drafts never sent after DRAFT_KEEP, flood counters after a day.
 
 Messages already delivered stay in the Telegram chats: the Bot API lets a bot
@@ -25,6 +27,7 @@ from sqlalchemy import ColumnElement, Delete, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.audit import AuditEntry
 from bot.clock import Clock
 from bot.helpdesk.models import JobRun, Lookup, Ticket, TicketStatus
 from bot.helpdesk.ratelimit import forget_windows
@@ -95,6 +98,9 @@ async def purge(session: AsyncSession, *, now: datetime, keep: timedelta) -> Pur
         .where(InboxUpdate.status == InboxStatus.PARKED, InboxUpdate.received_at < cutoff)
         .values(body=None)
     )
+    await session.execute(delete(AuditEntry).where(
+        AuditEntry.action == "denied", AuditEntry.team_id.is_(None), AuditEntry.at < cutoff
+    ))
     return Purged(tickets=tickets, drafts=drafts, messages=messages, lookups=lookups)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from bot.audit import AuditEntry, record
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.helpdesk import service
@@ -57,6 +58,7 @@ async def a_conversation(storage: Storage, desk: HelpDesk, clock: ManualClock) -
         await service.answer_ticket(session, desk, ticket_id=ticket.id, telegram_id=SON, text="Đến xã.", now=now)
         await count_update(session, CITIZEN, now=now, limit=10, window=timedelta(minutes=1))
         session.add(InboxUpdate(update_id=1, status=InboxStatus.PARKED, received_at=now, body={"text": "mat giay to"}))
+        record(session, at=now, action="denied", subject="switch_team", actor=CITIZEN, team_id=None)
         await enqueue(session, 1005, Message("Nhiệm vụ mới"), now=now, ref="task:1")
         await session.execute(update(OutboxMessage).values(status=Status.SENT))  # all delivered
 
@@ -87,6 +89,8 @@ async def test_after_the_retention_period_citizens_questions_and_messages_are_go
     async with storage.read() as session:
         parked = await session.get(InboxUpdate, 1)
     assert parked is not None and parked.body is None
+    assert await count(storage, AuditEntry, AuditEntry.actor == CITIZEN) == 0
+    assert await count(storage, AuditEntry, AuditEntry.actor == SON) == 1  # a member's answer stays audited
 
 
 async def test_an_unsent_draft_goes_after_a_day(storage, desk, clock) -> None:
