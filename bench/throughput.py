@@ -215,10 +215,11 @@ async def run(options: Options) -> Result:
         ratios.append([window.scenario, window.concurrency, round(window.per_second, 1),
                        round(baseline.per_second, 1), round(ratio, 3)])
     result.table("dieuphoi / echo", ["scenario", "people", "dieuphoi/s", "echo/s", "ratio"], ratios)
-    loaded = max((row[1] for row in ratios), default=0)
-    for scenario, concurrency, _, _, ratio in ratios:
-        if concurrency == loaded and scenario in ("status", "citizen"):
-            result.target(f"{scenario} answers/s, dieuphoi / echo", ratio, 0.7, "", higher_is_better=True)
+    for name in ("status", "citizen"):  # the two targets, each at its scenario's highest load
+        rows = [row for row in ratios if row[0] == name]
+        if rows:
+            result.target(f"{name} answers/s, dieuphoi / echo", max(rows, key=lambda row: row[1])[4], 0.7, "",
+                          higher_is_better=True)
     for scenario in plan.values():
         if scenario.missing:
             result.notes.append(f"{scenario.name}: not measured: {scenario.missing}")
