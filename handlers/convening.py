@@ -122,7 +122,7 @@ async def draft_press(query: CallbackQuery, callback_data: DraftPress, actor: Ac
     action, now = callback_data.action, clock.now()
     replies: list[Reply] = []
     async with storage.transaction() as session:
-        draft = await service._draft_of(session, actor.team_id or 0, actor.telegram_id)
+        draft = await service.draft_of(session, actor.team_id or 0, actor.telegram_id)
         if draft is None:
             await query.answer(_("Không còn giấy triệu tập nào đang soạn."), show_alert=True)
             return

@@ -79,7 +79,7 @@ async def _areas(session: AsyncSession, team_id: int) -> list[Area]:
 
 async def start_draft(session: AsyncSession, *, team_id: int, convener: int, now: datetime) -> tuple[ConvocationDraft, bool]:
     """The convener's unfinished draft (resumed: True), or a new one asking who."""
-    draft = await _draft_of(session, team_id, convener)
+    draft = await draft_of(session, team_id, convener)
     if draft is not None:
         draft.asked_at = now
         return draft, True
@@ -89,7 +89,7 @@ async def start_draft(session: AsyncSession, *, team_id: int, convener: int, now
     return draft, False
 
 
-async def _draft_of(session: AsyncSession, team_id: int, convener: int) -> ConvocationDraft | None:
+async def draft_of(session: AsyncSession, team_id: int, convener: int) -> ConvocationDraft | None:
     return await session.scalar(select(ConvocationDraft).where(
         ConvocationDraft.team_id == team_id, ConvocationDraft.convener_telegram_id == convener))
 
@@ -181,7 +181,7 @@ async def one_line(
         draft.step = "who"
         return draft, who
     parts = split_parts(rest)
-    draft = await _draft_of(session, team_id, convener)
+    draft = await draft_of(session, team_id, convener)
     if draft is None:
         draft = ConvocationDraft(team_id=team_id, convener_telegram_id=convener, step="who", created_at=now)
         session.add(draft)
