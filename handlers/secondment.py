@@ -16,13 +16,13 @@ from bot.commands import SECONDMENT
 from bot.config import Settings
 from bot.convening import service as convening
 from bot.i18n import gettext as _
-from bot.outbox.service import find_by_message
 from bot.people import Actor
 from bot.permissions import Action
 from bot.secondment import render, service
 from bot.secondment.forms import PeopleProblem
 from bot.secondment.models import Outcome, SecondmentRequest, Step
 from bot.secondment.notices import name_of
+from bot.secondment.prompts import answers_ours
 from bot.sender import Sender
 from bot.storage import Storage
 from bot.ui import Message as Reply
@@ -43,14 +43,12 @@ class DirectorPress(CallbackData, prefix=render.DIRECTOR):
 
 
 async def plain_text(message: Message, storage: Storage, ref_prefix: str) -> bool:
-    """A message a flow may take: text, not a command, not a reply to some other card."""
+    """A message a flow may take: text, not a command, answering one of our questions (bot.secondment.prompts)."""
     if not message.text or message.text.startswith("/") or message.chat.type != "private":
         return False
-    if message.reply_to_message is None:
-        return True
+    replied = message.reply_to_message.message_id if message.reply_to_message else None
     async with storage.read() as session:
-        card = await find_by_message(session, message.chat.id, message.reply_to_message.message_id)
-    return card is not None and (card.ref or "").startswith(ref_prefix)
+        return await answers_ours(session, message.chat.id, replied, ref_prefix)
 
 
 async def answering_draft(message: Message, actor: Actor, storage: Storage, clock: Clock) -> bool | dict[str, Any]:

@@ -316,3 +316,15 @@ async def test_waiting_requests_and_coming_convocations_are_in_the_directors_dig
     assert "Đề nghị trưng dụng chờ quyết định (1)" in text and "Bùi Anh Tuấn, Trần Thị Hoa" in text
     assert "Triệu tập sắp tới (1)" in text and "tham gia 0, vắng 0, chưa trả lời 2" in text
     assert await harness.api_errors() == []
+
+
+async def test_a_plain_message_answers_the_draft_only_right_after_its_question(harness: Harness) -> None:
+    await say(harness, LEADER, "/trungdung")
+    question = await say(harness, LEADER, PEOPLE)
+    assert "bước 2/4" in question["text"]
+    await say(harness, LEADER, "/trogiup")  # something else came in between
+    stray = await say(harness, LEADER, REASON)
+    assert "bước 3/4" not in stray["text"]  # left to the rest of the bot, not taken as the reason
+    assert (await request_row(harness)).reason is None
+    answered = await harness.reply_to(await harness.person(LEADER).replies_to(question, REASON))
+    assert "bước 3/4" in answered["text"] and (await request_row(harness)).reason == REASON
