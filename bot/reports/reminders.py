@@ -39,6 +39,8 @@ def report_reminders(settings: Settings) -> dict[str, ReminderHandler]:
 async def remind_missing(session: AsyncSession, period: ReportPeriod, step: str, now: datetime,
                          settings: Settings) -> int:
     """Tell each person who has not sent the report yet; returns how many were told."""
+    if step.startswith("before:") and now >= period.due_at:
+        return 0  # held back by quiet hours past the deadline: the deadline's own notice says it
     status = await period_status(session, period)
     zone, told = settings.zone, 0
     for member in status.missing:

@@ -4,7 +4,9 @@ from sqlalchemy import select
 
 from bot.reports.models import ReportPeriod, Submission
 from tests.e2e.harness import Harness
-from tests.e2e.test_reports import DEPUTY_DUC, DIRECTOR, HUNG_LQ, HUNG_VM, MAI, answer, local, press, texts
+from tests.e2e.test_reports import (
+    DEPUTY_DUC, DIRECTOR, HUNG_LQ, HUNG_VM, LEADER, MAI, NAM, answer, local, press, texts,
+)
 
 
 async def test_a_request_from_the_director_reaches_the_area_and_is_collected(harness: Harness) -> None:
@@ -86,3 +88,38 @@ async def test_the_digest_on_demand_for_a_deputy_not_a_member(harness: Harness) 
     assert "Tổng hợp" in messages[0]["text"] and messages[-1]["document"]["file_name"].endswith(".xlsx")
     assert "không được phép" in (await answer(harness, HUNG_VM, "/digest"))["text"]
     assert await harness.api_errors() == []
+
+
+async def test_the_leader_follows_a_period_from_baocao_and_nudges_the_missing(harness: Harness) -> None:
+    harness.clock.set(local(25, 16, 0))
+    await harness.app.run_due()
+    assert "Đã nhận báo cáo" in (await answer(harness, HUNG_VM, "/baocao qr_diem=1 qr_luot=2 kbyt_luot=3"))["text"]
+    sent = await harness.person(LEADER).says("/baocao")
+    await harness.handled(sent)
+    menu = next(m for m in await harness.messages_after(sent, LEADER) if "Theo dõi các kỳ báo cáo" in m["text"])
+    button = menu["reply_markup"]["inline_keyboard"][0][0]["text"]
+    card = await harness.reply_to(await harness.person(LEADER).presses(menu, button), chat_id=LEADER)
+    assert "Đã nộp 1/6" in card["text"] and "Đúng hạn: Vũ Mạnh Hùng" in card["text"]
+    assert "⏳ Chưa nộp: Lê Quốc Hùng, Đỗ Thị Mai" in card["text"]
+    before = await harness.last_seq()
+    pressed = await harness.person(LEADER).presses(card, "🔔 Nhắc tất cả người chưa nộp (5)")
+    await harness.handled(pressed)
+    assert (await harness.client.wait_callback_answer(pressed.callback_query_id or ""))["text"] == "Đã nhắc 5 người."
+    assert "Hoàng Mạnh Cường nhắc bạn nộp báo cáo" in (await texts(harness, MAI, before))[0]
+    assert await texts(harness, HUNG_VM, before) == []
+
+
+async def test_report_reminders_wait_for_quiet_hours_to_end(harness: Harness) -> None:
+    harness.clock.set(local(25, 21, 0))
+    await answer(harness, DIRECTOR, "/yeucau #cachly số người cách ly mới hạn 23h30")
+    start = await harness.last_seq()
+    harness.clock.set(local(25, 23, 30))
+    await harness.app.run_due()
+    await harness.app.delivery.drain()
+    assert [t for t in await texts(harness, NAM, start) if "Đã đến hạn" in t] == []  # 23:30 is in quiet hours
+    harness.clock.set(local(26, 6, 30))
+    await harness.app.run_due()
+    await harness.app.delivery.drain()
+    morning = await texts(harness, NAM, start)
+    assert len([t for t in morning if "Đã đến hạn" in t]) == 1
+    assert [t for t in morning if "nữa là đến hạn" in t] == []  # no "due in 2 hours" after the deadline
