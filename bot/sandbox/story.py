@@ -2,8 +2,8 @@
 
 `play_story` acts as the demo roster's people would, through the sandbox's control API (the
 bot cannot tell it from a visitor): everyone opens the bot; a deputy sends the Director a
-secondment request; the leader hands out tasks that end up in every state; a report period is
-half collected. Each scene names the commands it needs and is skipped, with a log line, while
+secondment request; the leader hands out tasks that end up in every state and convenes a
+meeting for tomorrow; a report period is half collected. Each scene names the commands it needs and is skipped, with a log line, while
 the bot does not know one of them yet.
 
 After each action the story waits until the bot has handled the update and delivered what the
@@ -155,6 +155,24 @@ async def tasks_in_every_state(stage: Stage) -> None:
     await assign(stage, "/giao @son_ph Kiểm tra đường truyền tới điểm tiêm lưu động hạn 10h hôm nay", SON)
 
 
+def is_invitation(message: Message) -> bool:
+    return has_buttons(message) and "Tham gia" in str(message.get("reply_markup"))
+
+
+async def a_convocation_tomorrow(stage: Stage) -> None:
+    """The leader convenes four people for tomorrow afternoon: one will come, one sends apologies with a
+    reason, two have not answered yet; their unit managers and the group are told."""
+    invited = (HUNG_VM, MAI, TUAN, THAO)
+    sent = await stage.says(LEADER, "/trieutap Vũ Mạnh Hùng, Đỗ Thị Mai, Bùi Anh Tuấn, Ngô Phương Thảo "
+                                     "Họp triển khai điểm tiêm lưu động lúc 14h chiều mai tại Phòng họp tầng 3",
+                            read=invited)
+    hung_card = await stage.last_from_bot(HUNG_VM, after=sent, having=is_invitation)
+    mai_card = await stage.last_from_bot(MAI, after=sent, having=is_invitation)
+    await stage.presses(HUNG_VM, hung_card, "Tham gia")
+    await stage.presses(MAI, mai_card, "Vắng")
+    await stage.says(MAI, "Chiều mai em trực điểm tiêm lưu động ở xã Yên Mông")
+
+
 async def a_report_period_half_collected(stage: Stage) -> None:
     """The leader asks for this week's platform report by 17:00; three of the six owers have sent theirs."""
     await stage.says(LEADER, "/yeucau báo cáo tuần hạn 17h hôm nay")
@@ -190,6 +208,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("a secondment waiting for the Director", ("trungdung",), a_secondment_waiting_for_the_director,
           meanwhile=True),
     Scene("tasks in every state", ("giao",), tasks_in_every_state),
+    Scene("a convocation tomorrow", ("trieutap",), a_convocation_tomorrow),
     Scene("a report period half collected", ("yeucau", "baocao"), a_report_period_half_collected),
 )
 

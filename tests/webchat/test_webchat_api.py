@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from bot.convening.models import Answer, Convocation
 from bot.outbox.service import enqueue
 from bot.reminders.models import Reminder
 from bot.reports.models import Obligation, ReportPeriod, Submission
@@ -292,6 +293,15 @@ async def test_the_story_plays_what_the_bot_can_do_and_only_once(sandbox_run: Sa
         async with sandbox_run.app.storage.read() as session:
             statuses = sorted(str(task.status) for task in await session.scalars(select(Task)))
         assert statuses == ["acknowledged", "blocked", "done", "in_progress", "new"]
+    if "a convocation tomorrow" in played:
+        async with sandbox_run.app.storage.read() as session:
+            meeting = await session.scalar(select(Convocation))
+            assert meeting is not None
+            answers = {i.member.telegram_id: (i.answer, i.reason) for i in meeting.invitees}
+        assert answers == {1004: (Answer.ATTEND, None), 1006: (Answer.ABSENT, "Chiều mai em trực điểm tiêm lưu động "
+                                                                                "ở xã Yên Mông"),
+                           1007: (Answer.NONE, None), 1008: (Answer.NONE, None)}
+        assert meeting.starts_at > sandbox_run.clock.now()
     if "a secondment waiting for the Director" in played:
         async with sandbox_run.app.storage.read() as session:
             request = await session.scalar(select(SecondmentRequest))
