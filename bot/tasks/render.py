@@ -176,7 +176,8 @@ def summary(task: Task, zone: ZoneInfo, *, last: TaskUpdate | None = None,
     if task.source == "area" and task.area is not None:
         lines.append(_("<i>Giao theo lĩnh vực: người có ít việc đang mở nhất.</i>"))
     if last is not None and last.kind not in (UpdateKind.CREATED,):
-        lines.append(_("Cập nhật gần nhất: {line}").format(line=history_line(last, zone)))
+        # Without its time: the message's own "edited" mark says when; /viec <id> has the times.
+        lines.append(_("Cập nhật gần nhất: {line}").format(line=update_line(last, zone)))
     one_tap = [Button("↪ " + m.full_name, data=b.manage(b.REASSIGN_TO, task.id, m.id)) for m in alternatives]
     return Message("\n".join(lines), rows(*[one_tap[i:i + 2] for i in range(0, len(one_tap), 2)],
                                           *manage_buttons(task)))
@@ -227,8 +228,13 @@ def detail(task: Task, updates: Sequence[TaskUpdate], zone: ZoneInfo, *,
 
 
 def history_line(update: TaskUpdate, zone: ZoneInfo) -> str:
+    """"09:05 25/11 · Bùi Anh Tuấn: đang làm 50% «được 50%»"."""
+    return f"{short_moment(update.at, zone)} · {update_line(update, zone)}"
+
+
+def update_line(update: TaskUpdate, zone: ZoneInfo) -> str:
     author = esc(update.author.full_name) if update.author else "dieuphoi"  # the bot itself
-    return f"{short_moment(update.at, zone)} · {author}: {_what(update, zone)}"
+    return f"{author}: {_what(update, zone)}"
 
 
 def _what(update: TaskUpdate, zone: ZoneInfo) -> str:
