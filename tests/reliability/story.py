@@ -61,11 +61,21 @@ async def answer_with(client: SandboxClient, sent: Sent, button: str, timeout: f
     return events[0]["message"]
 
 
+async def message_with(client: SandboxClient, chat_id: int, after: int, start: str, timeout: float = 60) -> Message:
+    """The bot's first message in a chat after seq `after` whose text starts with `start`."""
+    events = await client.wait(after=after, chat_id=chat_id, kinds=["message"], by_bot=True, timeout=timeout,
+                               match=lambda e: ((e.get("message") or {}).get("text") or "").startswith(start))
+    if not events:
+        raise TimeoutError(f"no message starting {start!r} in chat {chat_id}")
+    return events[0]["message"]
+
+
 async def everyone_says(client: SandboxClient, people: list[int], text: str) -> list[Sent]:
     return [await client.person(person).says(text) for person in people]
 
 
-STEPS: list[str] = ["morning", "help", "language", "citizens", "reminders", "afternoon"]
+STEPS: list[str] = ["morning", "help", "language", "tasks", "citizens", "reminders", "afternoon"]
+TASK = "Vá lỗ hổng máy chủ PC-Covid"
 
 
 async def play(stage: Stage, step: str, *, wait: bool = True) -> list[Sent]:
@@ -88,6 +98,11 @@ async def play(stage: Stage, step: str, *, wait: bool = True) -> list[Sent]:
             asked = await client.person(person).says("/ngonngu")
             question = await answer_with(client, asked, button)
             sents += [asked, await client.person(person).presses(question, button)]
+    elif step == "tasks":
+        assigned = await client.person(1001).says(f"/giao @tuan_ba {TASK} hạn 17h thứ 6")
+        card = await message_with(client, 1007, assigned.seq, "📋")
+        sents += [assigned, await client.person(1007).replies_to(card, "xong roi")]
+        sents += await everyone_says(client, [1007, 1001], "/viec")
     elif step == "citizens":
         sents = await everyone_says(client, CITIZENS, "lam sao quet ma QR")
         sents += await everyone_says(client, CITIZENS, "/khongco")

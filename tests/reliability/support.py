@@ -1,14 +1,15 @@
 """What the reliability tests share: a test reminder kind, settling, transcripts and state snapshots."""
 
 import asyncio
+import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import DateTime, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import Base
+from bot.db import Base, UTCDateTime
 from bot.inbox import InboxStatus, InboxUpdate
 from bot.models import OutboxMessage, Team  # noqa: F401  (every table registered)
 from bot.outbox.models import Status
@@ -90,25 +91,49 @@ def _shown(message: dict[str, Any]) -> str:
     return text + (f" {buttons}" if buttons else "")
 
 
-def without_repeats(messages: list[str], allowed: int) -> tuple[list[str], int]:
-    """Drop messages repeated right after themselves; returns the rest and how many were dropped."""
+async def sent_versions(client: SandboxClient) -> dict[int, list[tuple[str, str]]]:
+    """Every chat's bot messages in order, each as (text when sent, text now)."""
+    events = await client.wait(after=0, kinds=["message"], by_bot=True, timeout=0)
+    result: dict[int, list[tuple[str, str]]] = {}
+    finals: dict[int, dict[int, str]] = {}
+    for event in events:
+        chat = event["chat_id"]
+        if chat not in finals:
+            finals[chat] = {m["message_id"]: _shown(m) for m in await client.bot_messages(chat)}
+        if event["message_id"] in finals[chat]:
+            result.setdefault(chat, []).append((_shown(event["message"]), finals[chat][event["message_id"]]))
+    return result
+
+
+CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+
+
+def without_times(transcript: dict[int, list[str]]) -> dict[int, list[str]]:
+    """Transcripts with clock times (09:03) blanked: two runs' clocks never read exactly alike."""
+    return {chat: [CLOCK_TIME.sub("HH:MM", text) for text in texts] for chat, texts in transcript.items()}
+
+
+def without_repeats(versions: list[tuple[str, str]], allowed: int) -> tuple[list[str], int]:
+    """The messages as they read now, without a copy sent again right after itself.
+
+    Of two consecutive sends of the same text, the first is the copy: the bot recorded
+    the second (and any later edit went to it). Returns the rest and how many were dropped.
+    """
     kept: list[str] = []
     dropped = 0
-    for text in messages:
-        if kept and kept[-1] == text and dropped < allowed:
+    for index, (sent, now) in enumerate(versions):
+        following = versions[index + 1][0] if index + 1 < len(versions) else None
+        if following == sent and dropped < allowed:
             dropped += 1
             continue
-        kept.append(text)
+        kept.append(now)
     return kept, dropped
 
 
-# Columns that differ between two runs of the same story without meaning anything:
-# row ids, instants, delivery bookkeeping, Telegram message ids.
-VOLATILE = {
-    "id", "at", "created_at", "sent_at", "next_attempt_at", "attempts", "error", "message_id", "received_at",
-    "finished_at", "done_at", "since", "target_id", "body", "redeemed_at", "expires_at", "updated_at",
-    "linked_at", "last_seen_at", "due_at",
-}
+# Columns that differ between two runs of the same story without meaning anything: row ids,
+# delivery bookkeeping, Telegram message ids. Instants are compared by presence only (both
+# runs move their own clocks with real time), so "acknowledged or not" still counts.
+VOLATILE = {"id", "attempts", "error", "message_id", "target_id", "body", "summary_outbox_id"}
 
 
 # Tables of counters bucketed by the clock: a run whose clock moved (past a lease, after a
@@ -126,8 +151,12 @@ async def snapshot(storage: Storage) -> dict[str, Counter[str]]:
             if table.name not in existing or table.name in CLOCK_BUCKETS:  # (not migrated yet)
                 continue
             columns = [c for c in table.columns if c.name not in VOLATILE]
+            instants = [isinstance(c.type, (DateTime, UTCDateTime)) for c in columns]
             rows = (await session.execute(select(*columns))).all()
-            result[table.name] = Counter(repr(tuple(row)) for row in rows)
+            result[table.name] = Counter(
+                repr(tuple(value is not None if instant else value for value, instant in zip(row, instants)))
+                for row in rows
+            )
     return result
 
 

@@ -11,7 +11,7 @@ from bot.storage import Storage
 from bot.telegram.pacing import Limits
 from tests.e2e.harness import Harness
 from tests.reliability.story import STEPS, TEAM_GROUP, play
-from tests.reliability.support import differences, register_ping, settle, snapshot, transcripts
+from tests.reliability.support import differences, register_ping, settle, snapshot, transcripts, without_times
 
 BURST = [{"code": 429, "retry_after": 2, "chat_id": chat, "method": "sendMessage"}
          for chat in (1004, 1005, 1006, TEAM_GROUP) for _ in range(2)]
@@ -80,7 +80,7 @@ async def test_a_day_under_bot_api_faults_ends_as_a_quiet_day(harnesses, fresh_d
     assert {c["fault"] for c in faults} >= {"502", "drop", "429"}
 
     expected, got = await transcripts(quiet.client), await transcripts(stormy.client)
-    assert got == expected  # every message delivered, none twice, in order, in each chat
+    assert without_times(got) == without_times(expected)  # every message once, in order, in each chat
     assert sum(len(m) for m in got.values()) > 50
     assert differences(await snapshot(quiet.app.storage), await snapshot(stormy.app.storage)) == {}
 

@@ -18,7 +18,9 @@ from bot.telegram.delivery import LEASE
 from tests.e2e.harness import DEMO_ROSTER, start_of_test_day
 from tests.reliability.conftest import BotProcess
 from tests.reliability.story import STEPS, handled, play
-from tests.reliability.support import differences, settle, snapshot, transcripts, without_repeats
+from tests.reliability.support import (
+    differences, sent_versions, settle, snapshot, transcripts, without_repeats, without_times,
+)
 
 TOKEN = "444555666:sigkill-token-never-logged"
 KILLS = 5
@@ -109,7 +111,7 @@ async def test_five_sigkills_lose_nothing_and_duplicate_at_most_one_message_each
             await handled(killed.storage, sents)
             await settle(killed.storage, killed.client)
         await settle(killed.storage, killed.client)
-        got_messages = await transcripts(killed.client)
+        got_messages = await sent_versions(killed.client)
         got_state = await snapshot(killed.storage)
         log = killed.process.log()
     finally:
@@ -121,7 +123,9 @@ async def test_five_sigkills_lose_nothing_and_duplicate_at_most_one_message_each
     for chat, messages in got_messages.items():
         deduplicated[chat], dropped = without_repeats(messages, allowed=KILLS)
         duplicates += dropped
-    assert deduplicated == expected_messages  # every message delivered, in order
+    # Every message delivered, in order. Each kill moved the clock past the lease, so the
+    # clock times the bot writes ("Cập nhật gần nhất: 09:03") differ from the reference's.
+    assert without_times(deduplicated) == without_times(expected_messages)
     assert duplicates <= KILLS
     assert duplicates <= log.count("it may arrive twice")  # each possible duplicate is logged
     assert differences(expected_state, got_state) == {}
