@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -12,6 +13,7 @@ from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import inbox
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.helpdesk.desk import HelpDesk
@@ -45,6 +47,8 @@ from handlers.helpdesk import CitizenFloodGuard
 log = logging.getLogger("dieuphoi")
 
 POLLING_TIMEOUT = 10
+INBOX_KEPT = timedelta(days=7)
+INBOX_PRUNE_EVERY = timedelta(hours=6)
 # Shorter than the outbox lease, so a send still in flight is never claimed again.
 REQUEST_TIMEOUT = 20
 
@@ -69,6 +73,7 @@ class App:
     async def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
         every(self.scheduler, self.settings.sweep_seconds, self.sweeper.sweep, "reminder-sweep")
+        every(self.scheduler, INBOX_PRUNE_EVERY.total_seconds(), self.prune_inbox, "inbox-prune")
         every(self.scheduler, RETENTION_EVERY.total_seconds(), self.forget_citizens, "helpdesk-retention")
         if self.reports is not None:
             await self.reports.run_due()  # catch up on a period whose opening passed while stopped
@@ -87,6 +92,11 @@ class App:
             await self.reports.run_due()
         if self.digests is not None:
             await self.digests.run_due()
+
+    async def prune_inbox(self) -> None:
+        """Forget handled updates after a week (Telegram resends nothing older than a day);
+        idempotent, so every process may run it."""
+        await inbox.prune(self.storage, before=self.clock.now() - INBOX_KEPT)
 
     async def forget_citizens(self) -> None:
         """The help desk's retention job (bot.helpdesk.retention), claimed once per hour across processes."""
