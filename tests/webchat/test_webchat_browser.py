@@ -16,6 +16,7 @@ from bot.commands import COMMANDS
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.story import play_story
 from bot.telegram.runner import SandboxRun
+from tests.webchat.conftest import settled
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -245,7 +246,11 @@ async def test_a_task_from_assignment_to_done_then_the_morning_digest(page: Page
     loaded = "image => image.complete && image.naturalWidth > 100"  # the PNG was served and decoded
     await page.wait_for_function(loaded, arg=await chart.element_handle(), timeout=WAIT_MS)
     spreadsheet = page.locator("#messages .message.from-bot a.document").last
-    await expect(spreadsheet).to_have_attribute("download", re.compile(r"\.xlsx$"))
+    async with page.expect_download() as downloading:
+        await spreadsheet.click()
+    download = await downloading.value
+    assert download.suggested_filename.endswith(".xlsx")
+    assert (Path(await download.path()).read_bytes())[:2] == b"PK"  # an Office Open XML file (zip)
     await chart.scroll_into_view_if_needed()
     await screenshot(page, "director_digest")
     assert await client.api_errors() == []
@@ -267,9 +272,19 @@ async def test_the_demo_story_in_every_role(page: Page, sandbox_run: SandboxRun,
     assert await client.api_errors() == []
 
 
-async def test_a_citizen_asks_how_to_scan_the_qr_code(page: Page, client) -> None:
+async def test_a_citizen_asks_how_to_scan_the_qr_code(page: Page, sandbox_run: SandboxRun, client) -> None:
     await open_chat(page, CITIZEN)
     await press_start(page)
+
+    # What people type is shown as text, never as markup.
+    await reply_from_bot(page, '<b>xin chao</b><img src=x onerror="window.injected = 1">')
+    typed = page.locator("#messages .message.mine").last
+    await expect(typed).to_contain_text('<img src=x onerror="window.injected = 1">')
+    assert await typed.locator("img, b").count() == 0
+    assert await page.evaluate("window.injected") is None
+    await settled(sandbox_run)  # every answer to that is in, and shown, before the next question
+    await expect(bot_messages(page)).to_have_count(len(await client.bot_messages(CITIZEN)))
+
     if not bot_has("hoidap"):
         pytest.skip("waiting for the citizen help desk (/hoidap)")
     answer = await reply_from_bot(page, "cach quet ma qr")
