@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
@@ -31,12 +30,10 @@ from aiohttp import web
 
 from bot.roster.file import RosterFile
 from bot.sandbox import people
-from bot.sandbox.control import guarded
+from bot.sandbox.control import body, guarded
 from bot.sandbox.events import Event
 from bot.sandbox.people import ControlError
 from bot.sandbox.state import SandboxState
-
-log = logging.getLogger("dieuphoi.sandbox.webchat")
 
 WEB_ROOT = Path(__file__).resolve().parent / "web"
 ASSETS = {"app.js": "application/javascript", "style.css": "text/css"}
@@ -135,6 +132,7 @@ class WebChat:
         self.clock_now, self.zone, self.on_clock_advance = now, zone, on_advance
 
     def install(self, app: web.Application) -> None:
+        self._closing.clear()
         g = guarded
         app.add_routes([
             web.get("/", self.page),
@@ -178,8 +176,7 @@ class WebChat:
         return {**asdict(persona), "areas": list(persona.areas), "started": started}
 
     async def new_citizen(self, request: web.Request) -> Any:
-        data = await request.json() if request.can_read_body else {}
-        language = "en" if data.get("language") == "en" else "vi"
+        language = "en" if (await body(request)).get("language") == "en" else "vi"
         number = sum(1 for p in self.cast if p.id >= FIRST_NEW_CITIZEN_ID) + 1
         name = f"New citizen {number}" if language == "en" else f"Người dân mới {number}"
         persona = Persona(id=FIRST_NEW_CITIZEN_ID + number - 1, name=name, role="citizen", language=language)
@@ -221,7 +218,7 @@ class WebChat:
                     payload = json.dumps(event.as_dict(), ensure_ascii=False)
                     await response.write(f"id: {event.seq}\ndata: {payload}\n\n".encode())
                     after = event.seq
-        except (ConnectionResetError, asyncio.CancelledError):
+        except ConnectionResetError:  # the browser went away
             pass
         return response
 
@@ -257,9 +254,7 @@ class WebChat:
         """Move the bot's time forward and let the bot do what fell due, before answering."""
         if self.on_clock_advance is None or self.clock_now is None:
             raise ControlError("no bot clock is connected to this sandbox", 409)
-        data = await request.json()
-        if not isinstance(data, dict):
-            raise ValueError("expected a JSON object")
+        data = await body(request)
         async with self._clock_lock:
             step = clock_step(data, self.clock_now(), self.zone)
             await self.on_clock_advance(step)

@@ -124,6 +124,8 @@ async def test_a_new_citizen_gets_a_fresh_id_and_the_bot_answers_them(sandbox_ru
     assert first["result"]["id"] != second["result"]["id"]
     people = await get(http, base + "/webchat/people")
     assert {first["result"]["id"], second["result"]["id"]} <= {p["id"] for p in people["people"]}
+    refused, answer = await post(http, base + "/webchat/citizens", ["en"])
+    assert refused == 400 and answer["ok"] is False
     home = await bot_reply(client, second["result"]["id"], "/start")
     assert "Tổ CNTT" in home["text"] or "task force" in home["text"]
 
