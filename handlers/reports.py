@@ -19,7 +19,6 @@ from bot.reports import form, render
 from bot.reports.requests import Requested, RequestProblem, announce, request_report
 from bot.reports.service import active_draft, looks_like_one_message, period_status, recent_periods
 from bot.reports.types import ReportTypesFile
-from bot.sender import Sender
 from bot.storage import Storage
 from bot.ui import Message as Reply
 from handlers.filters import command
@@ -38,7 +37,7 @@ FORM_OPS = ("start", "pick", "skip", "edit", "field", "back", "send", "cancel")
 class AnsweringForm(Filter):
     """A typed message that answers the report form this member is filling in (kept in the database)."""
 
-    async def __call__(self, message: Message, actor: Actor, storage: Storage, clock: Clock) -> bool | dict:
+    async def __call__(self, message: Message, actor: Actor, storage: Storage, clock: Clock) -> bool:
         if actor.membership is None or not message.text or message.text.startswith("/"):
             return False
         async with storage.read() as session:
@@ -47,11 +46,11 @@ class AnsweringForm(Filter):
                 if replied is None or not (replied.ref or "").startswith("report:"):
                     return False  # a reply to something else (a task card...) is not a form answer
             draft = await active_draft(session, actor.membership, clock.now())
-        return {"draft": draft} if draft is not None else False
+        return draft is not None
 
 
 async def report(message: Message, command: CommandObject, actor: Actor, storage: Storage, clock: Clock,
-                 settings: Settings, sender: Sender) -> None:
+                 settings: Settings) -> None:
     assert actor.membership is not None
     args = (command.args or "").strip()
     now = clock.now()

@@ -1,0 +1,1 @@
+"""The Director's digest: tasks, reports, platform figures, as text, chart and spreadsheet."""
