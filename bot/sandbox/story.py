@@ -28,7 +28,7 @@ from bot.commands import COMMANDS
 from bot.inbox import InboxStatus, InboxUpdate
 from bot.outbox.models import OutboxMessage
 from bot.outbox.models import Status as OutboxStatus
-from bot.sandbox.client import Message, SandboxClient, Sent
+from bot.sandbox.client import Message, SandboxClient, SandboxControlError, Sent
 from bot.telegram.app import App
 
 log = logging.getLogger("dieuphoi.sandbox.story")
@@ -251,7 +251,7 @@ async def play_scene(scene: Scene, stage: Stage) -> bool:
     began = time.monotonic()
     try:
         await scene.play(stage)
-    except (LookupError, TimeoutError) as error:
+    except (LookupError, TimeoutError, SandboxControlError) as error:
         log.warning("demo story: scene %r stopped: %s", scene.name, error)
         return False
     log.info("demo story: scene %r played in %.1fs", scene.name, time.monotonic() - began)

@@ -20,6 +20,7 @@ from bot.roster.file import load_roster
 from bot.roster.service import import_roster
 from bot.sandbox.demo import populate
 from bot.sandbox.server import SandboxServer
+from bot.sandbox.story import play_story
 from bot.storage import Storage
 from bot.telegram.app import App, build_app, make_bot, poll, run_polling, start
 from bot.telegram.pacing import Limits
@@ -130,12 +131,10 @@ async def run_sandbox(settings: Settings, *, port: int | None, announce: bool) -
     The sandbox gets a fresh random token and, unless DIEUPHOI_DATABASE_URL is set, a scratch
     database of its own, so a demo never touches production data.
     """
-    from bot.sandbox.story import play_story
-
     explicit = settings.database_url if "database_url" in settings.model_fields_set else None
     run = await open_sandbox(settings, port=8081 if port is None else port, database_url=explicit)
     try:
-        await play_story(run.server.url, run.app)
+        await tell_the_story(run)
         lead = "No DIEUPHOI_BOT_TOKEN set: open" if announce else "Open"
         print(f"{lead} {run.server.webchat_url} to play every person of the demo team "
               f"(Bot API sandbox and control API at {run.server.url}).", flush=True)
@@ -143,6 +142,14 @@ async def run_sandbox(settings: Settings, *, port: int | None, announce: bool) -
     finally:
         await run.close()
     return 0
+
+
+async def tell_the_story(run: SandboxRun) -> None:
+    """The demo story (bot.sandbox.story). It is a nicety: if it fails, the sandbox serves without it."""
+    try:
+        await play_story(run.server.url, run.app)
+    except Exception:
+        log.exception("the demo story failed; the sandbox starts without it")
 
 
 async def bot_username(settings: Settings) -> str:
