@@ -118,6 +118,7 @@ async def play(stage: Stage, step: str, *, wait: bool = True) -> list[Sent]:
         sents = await everyone_says(client, [1004], "/help")
         sents += await everyone_says(client, [1001, 1002, 1003], "/khonghieu")
         sents += await everyone_says(client, MEMBERS[:6], "/start")
+        sents += await everyone_says(client, [1000], "/tonghop")  # the Director's digest: text, chart, sheet
     else:
         raise ValueError(step)
     if wait:
