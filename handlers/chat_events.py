@@ -1,4 +1,5 @@
-"""What Telegram tells the bot about chats: a person blocked or unblocked it, a group was upgraded."""
+"""What Telegram tells the bot about chats: a person blocked or unblocked it, the bot was removed
+from or added to a group, a group was upgraded."""
 
 from aiogram import F, Router
 from aiogram.types import ChatMemberUpdated, Message
@@ -8,15 +9,18 @@ from bot.reachability import group_migrated, mark_reachable, mark_unreachable
 from bot.storage import Storage
 
 BLOCKED = "Forbidden: bot was blocked by the user"
+REMOVED = "Forbidden: bot was removed from the group"
 
 
-async def private_chat_status(event: ChatMemberUpdated, storage: Storage, clock: Clock) -> None:
-    """Blocked: nothing more is attempted there and the leader is told; unblocked: back to normal."""
+async def bot_status_changed(event: ChatMemberUpdated, storage: Storage, clock: Clock) -> None:
+    """Blocked or removed: nothing more is attempted there (a member's leader is told);
+    unblocked or added again: back to normal."""
     status = event.new_chat_member.status
+    reason = BLOCKED if event.chat.type == "private" else REMOVED
     async with storage.transaction() as session:
-        if status == "kicked":
-            await mark_unreachable(session, event.chat.id, BLOCKED, now=clock.now())
-        elif status == "member":
+        if status in ("kicked", "left"):
+            await mark_unreachable(session, event.chat.id, reason, now=clock.now())
+        elif status in ("member", "administrator", "creator"):
             await mark_reachable(session, event.chat.id)
 
 
@@ -28,6 +32,6 @@ async def group_upgraded(message: Message, storage: Storage, clock: Clock) -> No
 
 def router() -> Router:
     router = Router(name="chat_events")
-    router.my_chat_member.register(private_chat_status, F.chat.type == "private")
+    router.my_chat_member.register(bot_status_changed)
     router.message.register(group_upgraded, F.migrate_to_chat_id)
     return router

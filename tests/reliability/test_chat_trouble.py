@@ -120,3 +120,22 @@ async def test_a_leader_who_cannot_be_reached_is_reported_to_the_deputies(harnes
     for deputy in (1002, 1003):
         told = [m for m in await harness.client.bot_messages(deputy) if "Hoàng Mạnh Cường" in (m["text"] or "")]
         assert len(told) == 1
+
+
+async def test_a_group_that_removed_the_bot_gets_nothing_until_it_adds_it_again(harness: Harness) -> None:
+    register_ping(harness.app.sweeper.handlers)
+    await harness.add_roster(GROUP_TEAM)
+    team = await team_id(harness.app.storage, "second")
+    await harness.client.remove_bot_from_group(-5001, by=4001)
+    await until_unreachable(harness, -5001)
+    await ping_now(harness, team, {1: "team"})
+    assert sends_to(await harness.client.calls(), -5001) == []
+    await harness.client.add_bot_to_group(-5001, by=4001)
+    for _ in range(200):
+        async with harness.app.storage.read() as session:
+            if await session.get(UnreachableChat, -5001) is None:
+                break
+        await asyncio.sleep(0.05)
+    await ping_now(harness, team, {2: "team"})
+    assert [m["text"] for m in await harness.client.bot_messages(-5001)][-1:] == ["Nhắc việc số 2"]
+    assert await harness.api_errors() == []
