@@ -1,14 +1,15 @@
 """The delivery worker: the only code that sends messages to Telegram.
 
 It takes the oldest pending row of each chat (so a chat's messages keep their
-order), claims it with a lease, calls the Bot API, and records the outcome.
+order), claims it with a lease, calls the Bot API one message at a time and
+records each outcome before the next call.
 Transient failures (5xx, timeouts, dropped connections) are retried with
 back-off; 429 is obeyed per chat; permanent refusals stop retrying and are
 reported, and nothing more is attempted in that chat until the person
 writes again (bot.reachability). A process killed mid-send leaves the row
 claimed until its lease ends, then another pass delivers it again (at least
 once; a duplicate only if the kill fell between Telegram's answer and our
-commit, and it is logged).
+commit: at most one per kill, and it is logged "may arrive twice").
 
 Claims are conditional updates (plus SKIP LOCKED on PostgreSQL), so several
 processes share the outbox without sending a row twice; a Bot API request
