@@ -151,7 +151,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> int:
         if not settings.webhook_url:
             raise CliError("webhook mode needs DIEUPHOI_WEBHOOK_URL (the public https URL of the webhook)", status=2)
     elif not settings.token:
-        return await run_sandbox(settings, port=None, announce=True)
+        return await until_terminated(run_sandbox(settings, port=None, announce=True))
     try:
         return await until_terminated(run_webhook_mode(settings) if args.webhook else run_bot(settings))
     except TelegramUnauthorizedError:
@@ -201,4 +201,4 @@ async def faq_check(_settings: Settings, args: argparse.Namespace) -> int:
 async def sandbox(settings: Settings, args: argparse.Namespace) -> int:
     from bot.telegram.runner import run_sandbox
 
-    return await run_sandbox(settings, port=args.port, announce=False)
+    return await until_terminated(run_sandbox(settings, port=args.port, announce=False))
