@@ -169,13 +169,13 @@ async def a_convocation_tomorrow(stage: Stage) -> None:
     hung_card = await stage.last_from_bot(HUNG_VM, after=sent, having=is_invitation)
     mai_card = await stage.last_from_bot(MAI, after=sent, having=is_invitation)
     await stage.presses(HUNG_VM, hung_card, "Tham gia")
-    await stage.presses(MAI, mai_card, "Vắng")
+    await stage.presses(MAI, mai_card, "Vắng", read=(MAI,))  # she answers the bot's question
     await stage.says(MAI, "Chiều mai em trực điểm tiêm lưu động ở xã Yên Mông")
 
 
 async def a_report_period_half_collected(stage: Stage) -> None:
     """The leader asks for this week's platform report by 17:00; three of the six owers have sent theirs."""
-    await stage.says(LEADER, "/yeucau báo cáo tuần hạn 17h hôm nay")
+    await stage.says(LEADER, "/yeucau báo cáo tuần hạn 17h hôm nay", read=(HUNG_VM, MAI, HUNG_LQ))
     await stage.says(HUNG_VM, "/baocao qr_diem=1.250 qr_luot=48.300 kbyt_luot=21.700")
     await stage.says(MAI, "/baocao tc_mui=12.345 tc_tyle=87,5")
     await stage.says(HUNG_LQ, "/baocao xn_mau=2.000 xn_ketqua=1.950")

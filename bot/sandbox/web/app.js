@@ -45,6 +45,7 @@ const WORDS = {
     emptyChat: "Chưa có tin nhắn nào với bot.",
     emptyGroup: "Chưa có tin nhắn trong nhóm.",
     tryLabel: "Thử:",
+    statusHint: "Báo tiến độ bằng cách trả lời thẻ việc: bấm “↩ Trả lời” trên thẻ việc rồi gửi.",
     groupTitle: "Nhóm của tổ",
     groupMembers: "{n} thành viên",
     intro_group: "Nhóm chung của tổ: bot đăng thông báo, triệu tập và tổng hợp cho cả tổ. Chọn người nói ở ô bên dưới.",
@@ -108,6 +109,7 @@ const WORDS = {
     emptyChat: "No messages with the bot yet.",
     emptyGroup: "No messages in the group yet.",
     tryLabel: "Try:",
+    statusHint: "Report progress by replying to the task card: press “↩ Reply” on the card, then send.",
     groupTitle: "Team group",
     groupMembers: "{n} members",
     intro_group: "The team's shared group: the bot posts announcements, convocations and digests for everyone. Choose who speaks below.",
@@ -138,11 +140,15 @@ const WORDS = {
 
 // What each role might type; commands are offered only when the person's menu has them.
 const EXAMPLES = {
-  director: ["/tonghop", "/yeucau", "/trogiup"],
-  leader: ["/giao", "/viec", "/trieutap", "/trungdung", "/trogiup"],
-  deputy: ["/giao", "/viec", "/trieutap", "/trungdung", "/trogiup"],
-  member: ["/viec", "/baocao", "xong roi", "/trogiup"],
-  unit_manager: ["/trogiup", "/ngonngu"],
+  director: ["/tonghop", "/yeucau báo cáo tuần hạn 17h mai", "/viec"],
+  leader: [
+    "/giao @hung_vm Kiểm tra mã QR tại chợ đầu mối hạn 17h hôm nay",
+    "/trieutap tất cả Họp giao ban lúc 14h chiều mai tại Phòng họp tầng 3",
+    "/viec", "/tonghop",
+  ],
+  deputy: ["/giao #hotro Trực tổng đài hỗ trợ người dân hạn 12h mai", "/trungdung", "/viec"],
+  member: ["/viec", "/baocao", "xong roi", "duoc 50%", "vuong: chua co tai khoan quan tri"],
+  unit_manager: ["/trogiup"],
 };
 const ROLE_ORDER = ["director", "leader", "deputy", "member", "unit_manager", "citizen"];
 
@@ -424,12 +430,14 @@ async function refreshExamples() {
   if (!shown.length) return;
   box.append(el("span", { className: "label", text: t("tryLabel") }));
   for (const text of shown) {
+    const isStatus = p && p.role === "member" && !text.startsWith("/");
     box.append(el("button", {
-      className: "example", text, attrs: { type: "button" },
+      className: "example", text, attrs: { type: "button", title: isStatus ? t("statusHint") : "" },
       onClick: () => {
         const input = $("composer-input");
-        input.value = text.startsWith("/") ? `${text} ` : text;
+        input.value = /^\/\w+$/.test(text) ? `${text} ` : text;
         input.focus();
+        if (isStatus) toast(t("statusHint"));
       },
     }));
   }
