@@ -369,17 +369,28 @@ async def on_status(query: CallbackQuery, callback_data: StatusPress, **data: An
         await _toast(query, _("Lựa chọn không hợp lệ."), alert=True)
         return
     task = await desk.change_status(callback_data.task_id, StatusChange(kind))  # type: ignore[arg-type]
-    if isinstance(task, Refused):
+    if isinstance(task, Refused) and not (kind == "blocked" and task.reason == Refusal.UNCHANGED):
         await _toast(query, render.refusal_text(task.reason), alert=task.reason != Refusal.UNCHANGED)
         return
-    receipt = render.status_receipt(task, kind)
-    await _toast(query, receipt)
-    await _after_press(desk, query, task, receipt)
-    if kind == "blocked":
-        await desk.state.set_state(Answering.reason)
-        await desk.state.set_data({"task_id": task.id})
-        await desk.sender.send(desk.actor.telegram_id, render.ask_block_reason(task), ref=notify.reason_ref(task.id),
-                               team_id=task.team_id)
+    if kind == "blocked":  # also when already blocked: a new reason is welcome
+        await _toast(query, "")
+        await _ask_reason(desk, callback_data.task_id)
+    if isinstance(task, Task):
+        receipt = render.status_receipt(task, kind)
+        if kind != "blocked":
+            await _toast(query, receipt)
+        await _after_press(desk, query, task, receipt)
+
+
+async def _ask_reason(desk: Desk, task_id: int) -> None:
+    async with desk.storage.read() as session:
+        task = await service.team_task(session, desk.actor.team_id or 0, task_id)
+    if task is None:
+        return
+    await desk.state.set_state(Answering.reason)
+    await desk.state.set_data({"task_id": task.id})
+    await desk.sender.send(desk.actor.telegram_id, render.ask_block_reason(task), ref=notify.reason_ref(task.id),
+                           team_id=task.team_id)
 
 
 def change_from_text(text: str) -> StatusChange:
@@ -416,9 +427,13 @@ async def on_reply(message: Message, replied: tuple[str, int], **data: Any) -> N
     desk = Desk.of(data)
     kind, task_id = replied
     text = message.text or ""
-    if kind == "reason":
+    # After "Gặp khó khăn", a reply to the question or to the task's card is the reason.
+    awaited = await desk.state.get_state() == Answering.reason.state and \
+        (await desk.state.get_data()).get("task_id") == task_id
+    if kind == "reason" or awaited:
         await desk.state.clear()
-    await _answer(desk, message, task_id, blocked_reason(text) if kind == "reason" else change_from_text(text))
+    reason = kind == "reason" or awaited
+    await _answer(desk, message, task_id, blocked_reason(text) if reason else change_from_text(text))
 
 
 async def has_open_tasks(message: Message, actor: Actor, storage: Storage) -> dict[str, Any] | bool:

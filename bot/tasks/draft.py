@@ -17,10 +17,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_
-from bot.roster.lookup import Ambiguous, Directory, Found, FoundArea, Lookup, Unknown, read_leading, read_recipients
+from bot.roster.lookup import Ambiguous, Directory, Found, FoundArea, Lookup, Unknown, read_leading
 from bot.tasks.models import Priority
 from bot.tasks.service import NewTask
-from bot.text.deadline import Deadline, DeadlineProblem, find_deadline, parse_deadline
+from bot.text.deadline import Deadline, find_deadline, parse_deadline
 
 
 class Step(StrEnum):
@@ -194,10 +194,6 @@ def quick_deadline(index: int, now: datetime, zone: ZoneInfo) -> datetime | None
     return reading.at if isinstance(reading, Deadline) else None
 
 
-def read_deadline(text: str, now: datetime, zone: ZoneInfo) -> Deadline | DeadlineProblem:
-    return parse_deadline(text, now, zone)
-
-
 # ------------------------------------------------------------------ reading one line
 
 _URGENT = re.compile(
@@ -261,7 +257,3 @@ def draft_from_line(
         draft.set_deadline(None)  # no deadline given: the task has none
     draft.priority = draft.priority or Priority.NORMAL
     return draft
-
-
-def recipients_from_text(directory: Directory, text: str) -> Lookup:
-    return read_recipients(directory, text)

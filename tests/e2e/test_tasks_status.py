@@ -94,6 +94,14 @@ async def test_buttons_and_the_blocked_reason(harness: Harness) -> None:
     alerts = [m["text"] for m in await harness.messages_after(before, LEADER)]
     assert any("«Mạng chập chờn»" in a for a in alerts)
 
+    # Pressed again while blocked: asked again; a reply to the card itself is then the reason.
+    before = await harness.last_seq()
+    again = await harness.reply_to(await tuan.presses(card, "Gặp khó khăn"), TUAN)
+    assert "Bạn gặp khó khăn gì với việc" in again["text"]
+    await harness.reply_to(await tuan.replies_to(card, "Chờ nhà mạng"))
+    alerts = [m["text"] for m in await harness.messages_after(before, LEADER)]
+    assert any("«Chờ nhà mạng»" in a for a in alerts)
+
     await harness.handled(await tuan.presses(card, "Hoàn thành"))
     card = await current(harness, card)
     assert "Trạng thái: ✅ Hoàn thành" in card["text"] and buttons(card) == []
