@@ -9,22 +9,27 @@ Sections
   window that has submissions, against the one before it (sum of the
   submitted values; a percent is their mean);
 - notes: the text answers (incidents, proposals) submitted in the window;
-- secondment decisions waiting and coming convocations, when those features
-  are installed (bot.secondment.digest, bot.convening.digest).
+- secondment decisions waiting and coming convocations (bot.secondment.digest,
+  bot.convening.digest);
+- the citizen help desk: questions, tickets, unanswered rate, most asked
+  (bot.helpdesk.digest).
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.convening.digest import ComingConvocation, coming_for_digest
+from bot.helpdesk.digest import HelpdeskDigest, helpdesk_digest
 from bot.reports.models import ReportPeriod, Submission
 from bot.reports.service import PeriodStatus, period_fields, period_status
 from bot.reports.types import FieldSpec
 from bot.roster.models import Member, Team
+from bot.secondment.digest import PendingDecision, pending_for_digest
+from bot.tasks.digest import TaskDigest, task_digest
 
 CHART_PERIODS = 8
 
@@ -93,9 +98,10 @@ class Digest:
     series: list[Series] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
     values: list[SubmittedValue] = field(default_factory=list)
-    tasks: Any | None = None  # bot.tasks.digest.TaskDigest
-    secondments: list[Any] | None = None  # bot.secondment.digest.PendingDecision
-    convocations: list[Any] | None = None  # bot.convening.digest.ComingConvocation
+    tasks: TaskDigest | None = None
+    secondments: list[PendingDecision] = field(default_factory=list)
+    convocations: list[ComingConvocation] = field(default_factory=list)
+    helpdesk: HelpdeskDigest | None = None
 
 
 async def build_digest(session: AsyncSession, team_id: int, *, since: datetime, until: datetime, kind: str,
@@ -108,8 +114,10 @@ async def build_digest(session: AsyncSession, team_id: int, *, since: datetime, 
     digest.values = await _values(session, periods)
     digest.notes = await _notes(session, team_id, since, until)
     digest.figures, digest.series = await _figures(session, team_id, until)
-    digest.tasks = await _tasks(session, team_id, since, until)
-    digest.secondments, digest.convocations = await _decisions_and_convocations(session, team_id, until)
+    digest.tasks = await task_digest(session, team_id, since=since, now=until)
+    digest.secondments = await pending_for_digest(session, team_id, now=until)
+    digest.convocations = await coming_for_digest(session, team_id, now=until)
+    digest.helpdesk = await helpdesk_digest(session, team_id, since=since, now=until)
     return digest
 
 
@@ -191,28 +199,3 @@ async def _figures(session: AsyncSession, team_id: int, until: datetime) -> tupl
             if points:
                 series.append(Series(spec, points))
     return tables, series
-
-
-async def _tasks(session: AsyncSession, team_id: int, since: datetime, until: datetime) -> Any | None:
-    try:
-        from bot.tasks.digest import task_digest
-    except ImportError:  # pragma: no cover - the tasks feature is not installed
-        return None
-    return await task_digest(session, team_id, since=since, now=until)
-
-
-async def _decisions_and_convocations(session: AsyncSession, team_id: int,
-                                      now: datetime) -> tuple[list[Any] | None, list[Any] | None]:
-    try:
-        from bot.secondment.digest import pending_for_digest
-    except ImportError:  # pragma: no cover - the secondment feature is not installed
-        pending = None
-    else:
-        pending = await pending_for_digest(session, team_id, now=now)
-    try:
-        from bot.convening.digest import coming_for_digest
-    except ImportError:  # pragma: no cover - the convening feature is not installed
-        coming = None
-    else:
-        coming = await coming_for_digest(session, team_id, now=now)
-    return pending, coming

@@ -8,11 +8,14 @@ full lists being in the spreadsheet.
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from bot.convening.digest import digest_lines as convocation_lines
 from bot.digest.build import Digest, Figure, FigureTable
+from bot.helpdesk.render import digest_section as helpdesk_section
 from bot.i18n import current_locale, format_moment, format_number
 from bot.i18n import gettext as _
 from bot.reports.render import shown_value, title
 from bot.reports.service import PeriodStatus
+from bot.secondment.digest import digest_lines as secondment_lines
 from bot.ui import esc
 
 LIST_LIMIT = 8
@@ -153,11 +156,9 @@ def _notes(digest: Digest) -> str:
 def _others(digest: Digest, zone: ZoneInfo) -> str:
     parts = []
     if digest.secondments:
-        from bot.secondment.digest import digest_lines as secondment_lines
-
         parts.append(secondment_lines(digest.secondments, zone))
     if digest.convocations:
-        from bot.convening.digest import digest_lines as convocation_lines
-
         parts.append(convocation_lines(digest.convocations, zone))
+    if digest.helpdesk is not None and digest.helpdesk.questions_typed + digest.helpdesk.tickets_opened:
+        parts.append(helpdesk_section(digest.helpdesk, current_locale()))
     return "\n\n".join(part for part in parts if part)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.people import remember_language
 from bot.reports.models import ReportPeriod, Submission
 from bot.sandbox.client import Message
 from tests.e2e.harness import Harness
@@ -57,6 +58,9 @@ def count(messages: list[str], needle: str) -> int:
 
 
 async def test_a_weekly_period_from_opening_to_escalation(harness: Harness) -> None:
+    # Linh reads English in the demo roster; this scene reads every message in Vietnamese.
+    async with harness.app.storage.transaction() as session:
+        await remember_language(session, LINH, "vi")
     start = await harness.last_seq()
     await at(harness, local(25, 15, 59))
     async with harness.app.storage.read() as session:
