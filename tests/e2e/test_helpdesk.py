@@ -301,3 +301,15 @@ async def test_internal_commands_get_the_citizen_help_answer(harness: Harness, c
     assert button_texts(reply)[:2] == ["Quét mã QR", "Khai báo y tế"]
     assert "Traceback" not in reply["text"] and "lỗi" not in reply["text"]
     assert await harness.api_errors() == []
+
+
+async def test_the_directors_digest_counts_the_help_desk(harness: Harness) -> None:
+    await harness.client.register_user(CITIZEN + 1, "Hoa")
+    await harness.reply_to(await harness.person(CITIZEN + 1).says("cach quet ma qr"))
+    _, ticket = await hand_off(harness)
+    digest = await harness.reply_to(await harness.person(1000).says("/tonghop"))
+    texts = [m["text"] for m in await harness.messages_after(0, 1000)]
+    section = next(text for text in texts if "Hỗ trợ người dân" in text)
+    assert "Chuyển người hỗ trợ: 1, đã trả lời: 0" in section
+    assert "Tỷ lệ chưa được trả lời: 100%" in section
+    assert digest is not None and await harness.api_errors() == []
