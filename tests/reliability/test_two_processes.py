@@ -1,11 +1,13 @@
 """Two bot processes on one database, each with its own scheduler and delivery worker:
-1,000 reminders fall due at once and each is sent exactly once."""
+1,000 reminders and the Director's daily digest fall due at once; each is sent exactly once."""
 
 import asyncio
 from collections import Counter
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.digest.models import DigestRun
 from bot.outbox.models import OutboxMessage, Status
 from bot.reminders.models import Reminder, ReminderStatus
 from bot.sandbox.client import SandboxClient
@@ -31,7 +33,8 @@ async def test_two_processes_send_each_of_1000_reminders_once(database_url, bot_
     try:
         roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
         async with storage.transaction() as session:
-            await import_roster(session, roster, now=start_of_test_day())
+            # The team exists since yesterday, so today's 07:30 digest is due (and missed) at 09:00.
+            await import_roster(session, roster, now=start_of_test_day() - timedelta(days=1))
         populate(sandbox.state, roster)
         for person in PEOPLE:
             await client.register_user(person, f"Người {person}")
@@ -56,7 +59,14 @@ async def test_two_processes_send_each_of_1000_reminders_once(database_url, bot_
         async with storage.read() as session:
             done = await session.scalar(select(func.count()).where(Reminder.status == ReminderStatus.DONE))
             delivered = await session.scalar(select(func.count()).where(OutboxMessage.status == Status.SENT))
-        assert done == REMINDERS and delivered == REMINDERS
+        assert done == REMINDERS
+        async with storage.read() as session:
+            runs = list(await session.scalars(select(DigestRun)))
+        assert [(run.kind, run.instant.hour, run.instant.minute) for run in runs] == [("daily", 0, 30)]
+        for person in (1000, 1001):  # DIEUPHOI_DIGEST_TO: director, leader
+            digests = [m for m in await client.bot_messages(person) if (m["text"] or "").startswith("📋 Tổng hợp")]
+            assert len(digests) == 1, person
+        assert delivered >= REMINDERS
         # Both processes did part of the work.
         logs = [process.log() for process in processes]
         assert await client.api_errors() == []
