@@ -157,7 +157,12 @@ async def _insert_unless_recorded(session: AsyncSession, row: OutboxMessage) -> 
 
 
 async def find_by_message(session: AsyncSession, chat_id: int, message_id: int) -> OutboxMessage | None:
-    """The outbox row of a message the bot sent, e.g. the card a member replied to."""
+    """The outbox row that sent a message, e.g. the card a member replied to (never one of its edits,
+    which record the same message_id)."""
     return await session.scalar(
-        select(OutboxMessage).where(OutboxMessage.chat_id == chat_id, OutboxMessage.message_id == message_id)
+        select(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.message_id == message_id,
+               OutboxMessage.kind.in_([Kind.SEND, Kind.DOCUMENT, Kind.PHOTO]))
+        .order_by(OutboxMessage.id)
+        .limit(1)
     )
