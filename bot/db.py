@@ -24,6 +24,14 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# Row ids are INTEGER (32-bit on PostgreSQL); an id read from callback data is user input.
+ROW_ID_MAX = 2**31 - 1
+
+
+def is_row_id(value: int) -> bool:
+    return 0 < value <= ROW_ID_MAX
+
+
 # Telegram chat and user ids are 64-bit.
 TelegramId = BigInteger
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import record
+from bot.db import is_row_id
 from bot.roster.models import Member, Role
 from bot.tasks import notify, render
 from bot.tasks import reminders as schedule
@@ -58,6 +59,8 @@ class Created:
 
 
 async def team_task(session: AsyncSession, team_id: int, task_id: int) -> Task | None:
+    if not is_row_id(task_id):  # crafted callback data or a typed /viec number
+        return None
     task = await session.get(Task, task_id)
     return task if task is not None and task.team_id == team_id else None
 
