@@ -89,15 +89,19 @@ class Delivery:
     async def run(self) -> None:
         """Deliver until cancelled."""
         while True:
+            # Cleared before the pass, so a commit made during the pass wakes the next wait at once.
+            self._wake.clear()
             try:
                 delivered = await self.deliver_due()
-            except Exception:  # the worker must outlive any single failure
+            except Exception:  # the worker must outlive any single failure...
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # ...but not a cancellation that surfaced as another error
                 log.exception("delivery pass failed")
                 delivered = 0
             if delivered:
                 continue
             self._idle.set()
-            self._wake.clear()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
             except TimeoutError:

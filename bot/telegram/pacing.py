@@ -16,7 +16,7 @@ class Limits:
     group_rate: float = 20 / 60
     group_burst: float = 1.0
     global_rate: float = 30.0
-    global_burst: float = 1.0
+    global_burst: float = 3.0  # a little slack, so a late wake-up of the loop is not lost for good
 
 
 @dataclass
