@@ -68,10 +68,7 @@ class SandboxState:
         self.faults = FaultInjector()
         self.calls = CallLog()
         self.events = EventLog()
-        # Kept across resets: pollers and the webhook sender wait on it. Ids start from the wall
-        # clock in milliseconds, so a bot whose database outlives a sandbox run never sees an
-        # update id again (its inbox would take it for one already handled).
-        self.updates = UpdateQueue(first_update_id=int(time.time() * 1000))
+        self.updates = UpdateQueue()  # kept across resets: pollers and the webhook sender wait on it
         self.reset_world()
 
     def reset_world(self) -> None:
