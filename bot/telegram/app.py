@@ -47,6 +47,7 @@ from handlers.helpdesk import CitizenFloodGuard
 log = logging.getLogger("dieuphoi")
 
 POLLING_TIMEOUT = 10
+DELIVERY_STOP_SECONDS = 30  # longer than one send's timeout
 INBOX_KEPT = timedelta(days=7)
 INBOX_PRUNE_EVERY = timedelta(hours=6)
 # Shorter than the outbox lease, so a send still in flight is never claimed again.
@@ -106,6 +107,7 @@ class App:
     async def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self._finish_delivery()
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
@@ -114,6 +116,15 @@ class App:
         self.tasks.clear()
         await self.bot.session.close()
         await self.storage.close()
+
+
+    async def _finish_delivery(self) -> None:
+        """Let the message being sent be recorded before stopping (a cancel mid-send could repeat it)."""
+        self.delivery.finish()
+        worker = next((task for task in self.tasks if task.get_name() == "delivery"), None)
+        if worker is not None and not worker.done():
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(worker), timeout=DELIVERY_STOP_SECONDS)
 
 
 def make_bot(settings: Settings) -> Bot:

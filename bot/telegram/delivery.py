@@ -79,6 +79,7 @@ class Delivery:
         self.metrics = metrics or Metrics()
         self.backoff_base = 0.5  # seconds; doubled per attempt up to MAX_BACKOFF
         self._in_flight: set[int] = set()  # rows this process is sending now
+        self._stopping = False
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         storage.on_outbox_commit(self.wake)
@@ -86,9 +87,14 @@ class Delivery:
     def wake(self) -> None:
         self._wake.set()
 
+    def finish(self) -> None:
+        """Stop after the message being sent now is recorded: a clean stop never duplicates."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Deliver until cancelled."""
-        while True:
+        """Deliver until finish() is called (or the task is cancelled)."""
+        while not self._stopping:
             # Cleared before the pass, so a commit made during the pass wakes the next wait at once.
             self._wake.clear()
             try:
@@ -120,7 +126,7 @@ class Delivery:
         safe_until = time.monotonic() + (LEASE - 2 * SEND_TIMEOUT).total_seconds()
         attempted = 0
         for index, row in enumerate(rows):
-            if time.monotonic() > safe_until:
+            if time.monotonic() > safe_until or self._stopping:
                 await self._release(rows[index:])
                 break
             attempted += 1
