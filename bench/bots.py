@@ -48,44 +48,11 @@ async def run_echo() -> int:
     return 0
 
 
-def fix_lost_wakeup() -> None:
-    """The delivery worker with its wake-up event cleared before a pass instead of after it.
-
-    Delivery.run clears `_wake` after a pass that found nothing; a message
-    committed while that pass was querying sets `_wake` and is then cleared
-    away, so it waits out the worker's poll interval (1 s). Set
-    DIEUPHOI_BENCH_FIX=wakeup to measure the bot with this change (before/after
-    for the owner of bot/telegram/delivery.py); the benchmark never sets it.
-    """
-    import bot.telegram.delivery as delivery
-
-    async def run(self: delivery.Delivery) -> None:
-        while True:
-            self._wake.clear()
-            try:
-                delivered = await self.deliver_due()
-            except Exception:
-                delivery.log.exception("delivery pass failed")
-                delivered = 0
-            if delivered:
-                continue
-            self._idle.set()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
-            except TimeoutError:
-                pass
-            self._idle.clear()
-
-    delivery.Delivery.run = run  # type: ignore[method-assign]
-
-
 async def run_dieuphoi() -> int:
     from bot.telegram.app import build_app, run_polling
     from bot.telegram.runner import prepare_database
 
     settings = load_settings()
-    if "wakeup" in os.environ.get("DIEUPHOI_BENCH_FIX", ""):
-        fix_lost_wakeup()
     await prepare_database(settings, SystemClock(), settings.roster)
     app = build_app(settings, limits=UNPACED)
 
