@@ -73,6 +73,14 @@ async def managed_task(session: AsyncSession, task_id: int, by: Member) -> Task 
     return task if task is not None else Refused(Refusal.NOT_FOUND)
 
 
+async def open_managed_task(session: AsyncSession, task_id: int, by: Member) -> Task | Refused:
+    """A still-open task that by may manage (reassign, move, reprioritise, cancel)."""
+    task = await managed_task(session, task_id, by)
+    if isinstance(task, Refused) or task.is_open:
+        return task
+    return Refused(Refusal.CLOSED)
+
+
 def _history(
     session: AsyncSession, task: Task, kind: UpdateKind, now: datetime, *, by: Member | None,
     text: str | None = None, data: dict[str, Any] | None = None,
@@ -262,11 +270,9 @@ async def reassign(
     session: AsyncSession, *, task_id: int, by: Member, member_id: int, rules: TaskRules, now: datetime
 ) -> Task | Refused:
     """Give the task's lead role to another member; the one relieved and the new one are told."""
-    task = await managed_task(session, task_id, by)
+    task = await open_managed_task(session, task_id, by)
     if isinstance(task, Refused):
         return task
-    if not task.is_open:
-        return Refused(Refusal.CLOSED)
     people = await assignable_members(session, task.team_id, [member_id])
     if people is None:
         return Refused(Refusal.NOT_ASSIGNABLE)
@@ -306,11 +312,9 @@ async def change_deadline(
     session: AsyncSession, *, task_id: int, by: Member, deadline_at: datetime | None, rules: TaskRules, now: datetime
 ) -> Task | Refused:
     """Move (or remove) the deadline; a fresh reminder schedule replaces the old one."""
-    task = await managed_task(session, task_id, by)
+    task = await open_managed_task(session, task_id, by)
     if isinstance(task, Refused):
         return task
-    if not task.is_open:
-        return Refused(Refusal.CLOSED)
     if deadline_at is not None and deadline_at <= now:
         return Refused(Refusal.PAST_DEADLINE)
     if deadline_at == task.deadline_at:
@@ -331,11 +335,9 @@ async def change_deadline(
 async def change_priority(
     session: AsyncSession, *, task_id: int, by: Member, priority: Priority, rules: TaskRules, now: datetime
 ) -> Task | Refused:
-    task = await managed_task(session, task_id, by)
+    task = await open_managed_task(session, task_id, by)
     if isinstance(task, Refused):
         return task
-    if not task.is_open:
-        return Refused(Refusal.CLOSED)
     if task.priority == priority:
         return Refused(Refusal.UNCHANGED)
     before = _snapshot(task)
@@ -351,11 +353,9 @@ async def change_priority(
 async def cancel_task(
     session: AsyncSession, *, task_id: int, by: Member, rules: TaskRules, now: datetime
 ) -> Task | Refused:
-    task = await managed_task(session, task_id, by)
+    task = await open_managed_task(session, task_id, by)
     if isinstance(task, Refused):
         return task
-    if not task.is_open:
-        return Refused(Refusal.CLOSED)
     before = _snapshot(task)
     task.status, task.cancelled_at = TaskStatus.CANCELLED, now
     await schedule.drop_all(session, task)
