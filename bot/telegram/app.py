@@ -37,6 +37,7 @@ from bot.roster.service import linked_telegram_ids
 from bot.sender import Sender
 from bot.storage import Storage
 from bot.telegram.deferred import DeferUntilCommit
+from bot.telegram.responses import KeepResponseModels
 from bot.telegram.delivery import Delivery
 from bot.telegram.menus import Menus
 from bot.telegram.middleware import ActorMiddleware, InboxMiddleware, PermissionMiddleware
@@ -131,6 +132,7 @@ def make_bot(settings: Settings) -> Bot:
     if not settings.token:
         raise ValueError("no bot token")
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url), timeout=REQUEST_TIMEOUT)
+    session.middleware(KeepResponseModels())
     session.middleware(DeferUntilCommit())
     return Bot(settings.token, session=session)
 
