@@ -3,6 +3,12 @@
 SQLite (aiosqlite) is the embedded default; PostgreSQL (asyncpg) runs in
 production. Both store instants in UTC; SQLite has no time zone type, so the
 UTCDateTime decorator strips and restores tzinfo at the boundary.
+
+On SQLite this module, not Python's sqlite3, begins transactions (see
+_tune_sqlite), so that a transaction starts at its first statement, whatever
+it is, and a savepoint always belongs to it: BEGIN IMMEDIATE unless the
+connection says otherwise through the SQLITE_BEGIN execution option
+(`reading(engine)` gives one that does).
 """
 
 from collections.abc import AsyncIterator
@@ -13,7 +19,7 @@ from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING = {
@@ -72,6 +78,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+# Execution option naming how a transaction begins on SQLite (ignored elsewhere):
+# "IMMEDIATE" (the default) takes the write lock at BEGIN, waiting busy_timeout for it;
+# "DEFERRED" takes no lock until a write, so it suits transactions that only read.
+# A deferred transaction that reads and then writes while another connection writes
+# fails at once with "database is locked" (SQLite will not wait there, to avoid a
+# deadlock), so anything that may write begins IMMEDIATE.
+SQLITE_BEGIN = "sqlite_begin"
+_BEGIN_MODES = {"IMMEDIATE", "DEFERRED", "EXCLUSIVE"}
+
+
 def create_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if url.startswith("sqlite"):
@@ -79,14 +95,38 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def reading(engine: AsyncEngine) -> AsyncEngine:
+    """The same engine (pool, listeners) for work that only reads: on SQLite it never takes the write lock."""
+    return engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+
+
 def _tune_sqlite(engine: AsyncEngine) -> None:
+    """WAL, foreign keys, a busy timeout, and transactions begun by us.
+
+    Python's sqlite3 (under aiosqlite) would BEGIN only before an INSERT, UPDATE
+    or DELETE: reads, DDL and SAVEPOINT ran outside any transaction, so a
+    savepoint opened before the first write was committed by its RELEASE. As
+    SQLAlchemy documents for pysqlite/aiosqlite, sqlite3's own BEGIN is turned
+    off (isolation_level = None) and the engine's "begin" event emits one.
+    """
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
         cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        mode = options.get(SQLITE_BEGIN, "IMMEDIATE")
+        if mode not in _BEGIN_MODES:
+            raise ValueError(f"{SQLITE_BEGIN} must be one of {sorted(_BEGIN_MODES)}, not {mode!r}")
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -95,6 +135,6 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @asynccontextmanager
 async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work: commit on success, roll back on any error (on SQLite it begins IMMEDIATE)."""
     async with sessions() as session, session.begin():
         yield session

@@ -9,6 +9,10 @@ everything the handler does: every `transaction()` inside it is a savepoint of
 that one, and `read()` sees its uncommitted rows. The update's inbox row is
 marked done in the same transaction, so a crash either keeps the whole
 handling or none of it: an update is never applied twice.
+
+On SQLite, `transaction()` and `unit_of_work()` take the write lock at their
+first statement (BEGIN IMMEDIATE, waiting for a writer to finish); `read()`
+outside a unit never takes it (see bot.db).
 """
 
 from collections.abc import AsyncIterator, Callable
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db import create_engine, session_factory
+from bot.db import create_engine, reading, session_factory
 
 OUTBOX_DIRTY = "outbox_dirty"
 
@@ -37,7 +41,9 @@ _current_unit: ContextVar[_Unit | None] = ContextVar("dieuphoi_unit_of_work", de
 class Storage:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # Sessions for work that writes (BEGIN IMMEDIATE on SQLite), and for reads (a deferred BEGIN).
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
+        self._reading: async_sessionmaker[AsyncSession] = session_factory(reading(engine))
         self._on_outbox: list[Callable[[], None]] = []
 
     @classmethod
@@ -71,16 +77,12 @@ class Storage:
         if (unit := self._unit()) is not None:
             yield unit.session
             return
-        async with self.sessions() as session:
+        async with self._reading() as session:
             yield session
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """One transaction for all the work done inside, through any transaction() or read().
-
-        Its first statement must be a write (on SQLite a savepoint opened before
-        any write would commit on release); the inbox's claim of the update is.
-        """
+        """One transaction for all the work done inside, through any transaction() or read()."""
         async with self.sessions() as session:
             unit = _Unit(self, session)
             token = _current_unit.set(unit)
