@@ -1,21 +1,22 @@
-"""The inbox: every update recorded by update_id before it is processed.
+"""The inbox: every update recorded by update_id, in the transaction that handles it.
 
-`admit` records the update (with its body, for inspection) in a short
-transaction of its own, before Telegram is told it was received. The handling
-then runs in one unit of work that starts by `claim`ing the row and ends by
-marking it done, so the update's effects and its "done" commit together: an
-update seen again (a restart before Telegram learned it was handled, a
-webhook retry, another process) is skipped once done, and redone from scratch
-if it was interrupted. An update whose handler failed is parked with its error
-and body instead of being retried forever. Bodies of finished updates are
-dropped: they may hold citizens' messages.
+The unit of work that handles an update starts by `record`ing it as done:
+the update's effects and its inbox row commit together, before Telegram
+learns it was received (polling fetches the next batch, which confirms this
+one, only after handling; a webhook is answered after handling). An update
+seen again (a restart before Telegram learned it was handled, a webhook
+retry, another process) finds its row and is skipped; one whose handling was
+interrupted left nothing and is handled again from scratch. Two processes
+given the same update serialize on the row's key: the second waits for the
+first to commit, then finds the row. An update whose handler failed is
+parked with its error and body instead of being retried forever.
 """
 
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text, delete, select, update
+from sqlalchemy import BigInteger, String, Text, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,6 @@ from bot.storage import Storage
 
 
 class InboxStatus(StrEnum):
-    PROCESSING = "processing"
     DONE = "done"
     PARKED = "parked"
 
@@ -42,43 +42,19 @@ class InboxUpdate(Base):
     body: Mapped[dict[str, Any] | None] = mapped_column(JSONData)
 
 
-async def admit(storage: Storage, update_id: int, *, now: datetime, body: dict[str, Any] | None = None) -> bool:
-    """Record the update; False when it was already handled (or parked)."""
-    async with storage.transaction() as session:
-        insert = pg_insert if storage.dialect == "postgresql" else sqlite_insert
-        await session.execute(
-            insert(InboxUpdate)
-            .values(update_id=update_id, status=InboxStatus.PROCESSING, received_at=now, body=body)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-        )
-        status = await session.scalar(select(InboxUpdate.status).where(InboxUpdate.update_id == update_id))
-    return status == InboxStatus.PROCESSING
+async def record(session: AsyncSession, update_id: int, *, now: datetime) -> bool:
+    """Mark the update handled in this unit of work; False if it was handled (or parked) before.
 
-
-async def claim(session: AsyncSession, update_id: int) -> bool:
-    """Lock the update's row for this unit of work; False if it was finished meanwhile.
-
-    A conditional write: a second process handling the same update waits for
-    the first to commit, then finds nothing left to claim.
+    Its first statement, a write: it also takes the update's key, so a second
+    process handling the same update waits here until the first one commits.
     """
-    claimed = await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.status == InboxStatus.PROCESSING)
-        .values(status=InboxStatus.PROCESSING)
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    inserted = await session.execute(
+        insert(InboxUpdate)
+        .values(update_id=update_id, status=InboxStatus.DONE, received_at=now, finished_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
     )
-    return claimed.rowcount == 1
-
-
-async def mark_done(session: AsyncSession, update_id: int, *, now: datetime) -> None:
-    await session.execute(
-        update(InboxUpdate).where(InboxUpdate.update_id == update_id)
-        .values(status=InboxStatus.DONE, finished_at=now, body=None)
-    )
-
-
-async def finish(storage: Storage, update_id: int, *, now: datetime) -> None:
-    async with storage.transaction() as session:
-        await mark_done(session, update_id, now=now)
+    return inserted.rowcount == 1
 
 
 async def park(storage: Storage, update_id: int, *, now: datetime, error: str, body: dict[str, Any]) -> None:

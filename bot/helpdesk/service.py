@@ -27,7 +27,7 @@ from bot.helpdesk.knowledge import Entry
 from bot.helpdesk.models import QUESTION_LIMIT, Lookup, LookupKind, Ticket, TicketStatus
 from bot.i18n import use_locale
 from bot.outbox.models import Kind, OutboxMessage
-from bot.outbox.service import enqueue, enqueue_edit
+from bot.outbox.service import enqueue, enqueue_edit, find_by_message
 from bot.reminders import service as reminders
 from bot.roster.models import Area, Member, Team
 from bot.roster.service import leaders_of, team_members
@@ -206,10 +206,8 @@ async def open_ticket(session: AsyncSession, desk: HelpDesk, ticket: Ticket, *, 
 
 async def ticket_of_card(session: AsyncSession, chat_id: int, message_id: int) -> int | None:
     """The ticket whose card (or reminder) this message is, if it is one."""
-    card = await session.scalar(
-        select(OutboxMessage.ref).where(OutboxMessage.chat_id == chat_id, OutboxMessage.message_id == message_id)
-    )
-    return ticket_id_of(card)
+    card = await find_by_message(session, chat_id, message_id)
+    return ticket_id_of(card.ref if card is not None else None)
 
 
 async def answer_ticket(

@@ -18,6 +18,8 @@ from bot.outbox.split import split_html
 from bot.storage import OUTBOX_DIRTY
 from bot.ui import Message
 
+FOUND_BY_MESSAGE = "outbox_found_by_message"  # session.info key of find_by_message's answers
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -158,11 +160,18 @@ async def _insert_unless_recorded(session: AsyncSession, row: OutboxMessage) -> 
 
 async def find_by_message(session: AsyncSession, chat_id: int, message_id: int) -> OutboxMessage | None:
     """The outbox row that sent a message, e.g. the card a member replied to (never one of its edits,
-    which record the same message_id)."""
-    return await session.scalar(
-        select(OutboxMessage)
-        .where(OutboxMessage.chat_id == chat_id, OutboxMessage.message_id == message_id,
-               OutboxMessage.kind.in_([Kind.SEND, Kind.DOCUMENT, Kind.PHOTO]))
-        .order_by(OutboxMessage.id)
-        .limit(1)
-    )
+    which record the same message_id).
+
+    Remembered for the session: while an update is handled, every flow's filter asks
+    which message a reply answers, and the answer does not change meanwhile.
+    """
+    found: dict[tuple[int, int], OutboxMessage | None] = session.info.setdefault(FOUND_BY_MESSAGE, {})
+    if (chat_id, message_id) not in found:
+        found[chat_id, message_id] = await session.scalar(
+            select(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.message_id == message_id,
+                   OutboxMessage.kind.in_([Kind.SEND, Kind.DOCUMENT, Kind.PHOTO]))
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        )
+    return found[chat_id, message_id]

@@ -76,8 +76,8 @@ class Member(Base):
     roster_order: Mapped[int] = mapped_column(Integer, default=0)
 
     areas: Mapped[list[Area]] = relationship(secondary=member_areas, lazy="selectin", order_by=Area.code)
-    unit: Mapped[Unit | None] = relationship(lazy="selectin")
-    team: Mapped[Team] = relationship(lazy="selectin")
+    unit: Mapped[Unit | None] = relationship(lazy="joined")  # many-to-one: joined in the same SELECT
+    team: Mapped[Team] = relationship(lazy="joined")
 
 
 class Invite(Base):

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import choose_locale, use_locale
 from bot.outbox.models import Kind, OutboxMessage, Status
-from bot.outbox.service import enqueue, enqueue_edit
+from bot.outbox.service import enqueue, enqueue_edit, find_by_message
 from bot.roster.models import Member, Person, Role, Team
 from bot.roster.service import leaders_of
 from bot.tasks import render
@@ -51,11 +51,9 @@ def ask_ref(task_id: int) -> str:
 
 
 async def sent_ref(session: AsyncSession, chat_id: int, message_id: int) -> str | None:
-    """The ref of a message the bot sent (its original row, not the rows of later edits)."""
-    return await session.scalar(
-        select(OutboxMessage.ref).where(OutboxMessage.chat_id == chat_id, OutboxMessage.message_id == message_id,
-                                        OutboxMessage.kind == Kind.SEND).order_by(OutboxMessage.id).limit(1)
-    )
+    """The ref of a text message the bot sent (its original row, not the rows of later edits)."""
+    row = await find_by_message(session, chat_id, message_id)
+    return row.ref if row is not None and row.kind == Kind.SEND else None
 
 
 def task_id_of(ref: str | None) -> tuple[str, int] | None:

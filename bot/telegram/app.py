@@ -42,6 +42,7 @@ from bot.telegram.delivery import Delivery
 from bot.telegram.menus import Menus
 from bot.telegram.middleware import ActorMiddleware, InboxMiddleware, PermissionMiddleware
 from bot.telegram.pacing import Limits, Pacer
+from bot.telegram.polling import BatchDispatcher
 from handlers import build_router
 from handlers.helpdesk import CitizenFloodGuard
 
@@ -51,6 +52,7 @@ POLLING_TIMEOUT = 10
 DELIVERY_STOP_SECONDS = 30  # longer than one send's timeout
 INBOX_KEPT = timedelta(days=7)
 INBOX_PRUNE_EVERY = timedelta(hours=6)
+CHATS_AT_ONCE = 16  # chats whose updates are handled concurrently (PostgreSQL)
 # Shorter than the outbox lease, so a send still in flight is never claimed again.
 REQUEST_TIMEOUT = 20
 
@@ -162,7 +164,9 @@ def build_app(
     )
     menus = Menus(bot)
     sweeper = Sweeper(storage, clock, reminder_handlers(settings), quiet_hours=settings.quiet_hours, zone=settings.zone)
-    dispatcher = Dispatcher(storage=fsm_storage(settings))
+    # SQLite has one writer at a time: chats handled together would only queue for it.
+    chats_at_once = 1 if storage.dialect == "sqlite" else CHATS_AT_ONCE
+    dispatcher = BatchDispatcher(storage=fsm_storage(settings), chats_at_once=chats_at_once)
     dispatcher.update.outer_middleware(
         InboxMiddleware(storage, clock, sender, metrics=metrics, wait_for_storage=not webhook)
     )
@@ -222,10 +226,10 @@ async def start(app: App) -> None:
 
 
 async def poll(app: App) -> None:
-    """Long polling; each update is recorded and handled before the next is fetched,
-    so Telegram never learns of an update as handled before it was."""
+    """Long polling; each batch is handled (chats side by side) before the next getUpdates
+    confirms it, so Telegram never learns of an update as handled before it was."""
     await app.dispatcher.start_polling(
-        app.bot, handle_as_tasks=False, polling_timeout=POLLING_TIMEOUT,
+        app.bot, polling_timeout=POLLING_TIMEOUT,
         allowed_updates=app.dispatcher.resolve_used_update_types(), handle_signals=False,
         close_bot_session=False,
     )

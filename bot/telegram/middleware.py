@@ -41,9 +41,9 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class InboxMiddleware(BaseMiddleware):
     """Outer middleware on updates: record, handle in one transaction, park failures, keep running.
 
-    The update is recorded (`inbox.admit`) before anything else, then handled
-    in one unit of work that claims it and marks it done: its changes, its
-    outbox messages and its "done" commit together. Toasts and menus wait for
+    The update is handled in one unit of work that starts by recording it in
+    the inbox (`inbox.record`): its changes, its outbox messages and its inbox
+    row commit together, and an update already recorded is skipped. Toasts and menus wait for
     that commit (bot.telegram.deferred). A handler error rolls everything back,
     parks the update with its error and body, and the person gets an apology.
 
@@ -86,21 +86,17 @@ class InboxMiddleware(BaseMiddleware):
                 delay = min(delay * 2, 30.0)
 
     async def _handle(self, handler: Handler, event: Update, data: dict[str, Any]) -> tuple[str, Any]:
-        body = event.model_dump(mode="json", exclude_none=True)
-        if not await inbox.admit(self.storage, event.update_id, now=self.clock.now(), body=body):
-            return "skipped", None
         try:
             with deferring() as calls:
                 async with self.storage.unit_of_work() as session:
-                    if not await inbox.claim(session, event.update_id):
+                    if not await inbox.record(session, event.update_id, now=self.clock.now()):
                         return "skipped", None
                     await self._reachable_again(session, event, data)
                     result = await handler(event, data)
-                    await inbox.mark_done(session, event.update_id, now=self.clock.now())
         except Exception as error:
             if storage_unavailable(error):
                 raise
-            await self._park(event, data, error, body)
+            await self._park(event, data, error)
             return "parked", None
         await send_deferred(data["bot"], calls)
         return "done", result
@@ -111,10 +107,11 @@ class InboxMiddleware(BaseMiddleware):
         if (event.message or event.callback_query) and chat is not None and chat.type == "private":
             await mark_reachable(session, chat.id)
 
-    async def _park(self, event: Update, data: dict[str, Any], error: Exception, body: dict[str, Any]) -> None:
+    async def _park(self, event: Update, data: dict[str, Any], error: Exception) -> None:
         log.exception("handler failed for update %s (%s)", event.update_id, type(error).__name__,
                       extra={"fields": {"update": event.update_id, "error": type(error).__name__}})
         self.metrics.count("dieuphoi_handler_errors_total")
+        body = event.model_dump(mode="json", exclude_none=True)
         await inbox.park(self.storage, event.update_id, now=self.clock.now(), error=repr(error), body=body)
         await self._apologise(event, data)
 

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from bot.inbox import InboxStatus, InboxUpdate
+from bot.inbox import InboxUpdate
 from bot.sandbox.client import Message, SandboxClient, Sent
 from bot.storage import Storage
 from tests.reliability.support import schedule_pings, settle, team_id
@@ -39,8 +39,7 @@ async def handled(storage: Storage, sents: list[Sent], timeout: float = 60) -> N
     while loop.time() < deadline:
         async with storage.read() as session:
             done = set(await session.scalars(
-                select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids),
-                                                    InboxUpdate.status != InboxStatus.PROCESSING)
+                select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids))
             ))
         if done == ids:
             return
