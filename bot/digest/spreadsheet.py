@@ -8,17 +8,15 @@ each figure of the digest can be traced to its submissions.
 import io
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.digest.build import Digest
 from bot.i18n import current_locale
 from bot.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 INTEGER = "#,##0"
 DECIMAL = "#,##0.0#"
@@ -28,6 +26,9 @@ DAY = "dd/mm/yyyy"
 
 
 def digest_workbook(digest: Digest, zone: ZoneInfo) -> bytes:
+    # Imported here: openpyxl brings numpy and Pillow (~15 MB resident), needed only when a digest is built.
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     _reports(book.create_sheet(_("Báo cáo")), digest, zone)
@@ -50,8 +51,11 @@ def local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone).replace(tzinfo=None) if moment else None
 
 
-def _sheet(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+def _sheet(sheet: "Worksheet", headers: Sequence[str], rows: Sequence[Sequence[Any]],
            formats: dict[int, str] | None = None) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     sheet.append(list(headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -67,14 +71,14 @@ def _sheet(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Any
     sheet.freeze_panes = "A2"
 
 
-def _numbers(sheet: Worksheet, kinds: Sequence[str], columns: Sequence[int]) -> None:
+def _numbers(sheet: "Worksheet", kinds: Sequence[str], columns: Sequence[int]) -> None:
     """Whole numbers for integer fields, one or two decimals for percents, row by row."""
     for row, kind in enumerate(kinds, start=2):
         for column in columns:
             sheet.cell(row=row, column=column).number_format = INTEGER if kind == "integer" else DECIMAL
 
 
-def _reports(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+def _reports(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = []
     for status in digest.reports:
         period = status.period
@@ -88,7 +92,7 @@ def _reports(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
                    _("Số lần sửa")], rows, {2: MOMENT, 5: MOMENT, 6: INTEGER})
 
 
-def _figures(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+def _figures(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = []
     for table in digest.figures:
         for figure in table.figures:
@@ -102,7 +106,7 @@ def _figures(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
     _numbers(sheet, kinds, columns=(4, 5, 6))
 
 
-def _values(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+def _values(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = []
     for item in digest.values:
         value = item.submission.values[item.field.code]
@@ -117,13 +121,13 @@ def _values(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
     _numbers(sheet, [item.field.kind for item in digest.values], columns=(5,))
 
 
-def _notes(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+def _notes(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = [[note.period.shown_title(current_locale()), note.field.shown_label(current_locale()),
              note.member.full_name, note.text, local(note.at, zone)] for note in digest.notes]
     _sheet(sheet, [_("Báo cáo"), _("Mục"), _("Người báo cáo"), _("Nội dung"), _("Thời điểm nộp")], rows, {5: MOMENT})
 
 
-def _tasks(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+def _tasks(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
     tasks = digest.tasks
     groups = [(_("Mới giao"), tasks.new), (_("Hoàn thành"), tasks.done), (_("Quá hạn"), tasks.overdue),
               (_("Vướng mắc"), tasks.blocked)]
@@ -137,14 +141,14 @@ def _tasks(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
                    _("Thời điểm")], rows, {4: MOMENT, 5: DECIMAL, 7: MOMENT})
 
 
-def _secondments(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+def _secondments(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = [[item.number, ", ".join(item.people), item.starts_on, item.ends_on, item.proposer_name,
              local(item.submitted_at, zone)] for item in digest.secondments or []]
     _sheet(sheet, [_("Số"), _("Người được đề nghị trưng dụng"), _("Từ ngày"), _("Đến ngày"), _("Người đề nghị"),
                    _("Gửi lúc")], rows, {1: INTEGER, 3: DAY, 4: DAY, 6: MOMENT})
 
 
-def _convocations(sheet: Worksheet, digest: Digest, zone: ZoneInfo) -> None:
+def _convocations(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = [[local(item.starts_at, zone), item.content, item.place, item.attending, item.absent, item.unanswered]
             for item in digest.convocations or []]
     _sheet(sheet, [_("Thời gian"), _("Nội dung"), _("Địa điểm"), _("Tham gia"), _("Vắng"), _("Chưa trả lời")], rows,

@@ -20,16 +20,16 @@ lower-case word ("Tổ CNTT phục vụ…" → TCNTT), the department's without
 import io
 from dataclasses import dataclass
 from datetime import date
-
-from docx import Document
-from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from docx.table import _Cell
+from typing import TYPE_CHECKING
 
 from bot.text.fold import strip_marks
+
+# python-docx (and lxml under it) is imported where a document is laid out, not when the bot
+# starts: most runs never write one, and it costs ~6 MB resident.
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.table import _Cell
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -116,6 +116,8 @@ def proposal(paper: Paper) -> bytes:
 
 def decision_draft(paper: Paper) -> bytes:
     """The draft Quyết định trưng dụng, for the Director's office to number and sign."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     doc = _new_document()
     department_symbol = symbol_of(paper.department, whole=True)
     decided_on = paper.decided_on or paper.submitted_on
@@ -147,7 +149,11 @@ def _period(paper: Paper) -> str:
 # ----------------------------------------------------------------- layout
 
 
-def _new_document() -> DocxDocument:
+def _new_document() -> "DocxDocument":
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -161,7 +167,10 @@ def _new_document() -> DocxDocument:
     return doc
 
 
-def _heading(doc: DocxDocument, *, parent: str, issuer: str, number: str, dated: str) -> None:
+def _heading(doc: "DocxDocument", *, parent: str, issuer: str, number: str, dated: str) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.shared import Mm
+
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = table.rows[0].cells
@@ -174,35 +183,43 @@ def _heading(doc: DocxDocument, *, parent: str, issuer: str, number: str, dated:
     _line(right, dated, size=14, italic=True)
 
 
-def _line(cell: _Cell, text: str, *, size: int, bold: bool = False, italic: bool = False, first: bool = False) -> None:
+def _line(cell: "_Cell", text: str, *, size: int, bold: bool = False, italic: bool = False, first: bool = False) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = paragraph.add_run(text)
     run.font.size, run.bold, run.italic = Pt(size), bold, italic
 
 
-def _title(doc: DocxDocument, kind: str, summary: str) -> None:
+def _title(doc: "DocxDocument", kind: str, summary: str) -> None:
     doc.add_paragraph()
     _centered(doc, kind, bold=True)
     _centered(doc, summary, bold=True)
     doc.add_paragraph()
 
 
-def _centered(doc: DocxDocument, text: str, *, bold: bool = False,
-              align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER) -> None:
+def _centered(doc: "DocxDocument", text: str, *, bold: bool = False,
+              align: "WD_ALIGN_PARAGRAPH | None" = None) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     paragraph = doc.add_paragraph()
-    paragraph.alignment = align
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if align is None else align
     paragraph.add_run(text).bold = bold
 
 
-def _body(doc: DocxDocument, text: str) -> None:
+def _body(doc: "DocxDocument", text: str) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
     paragraph = doc.add_paragraph(text)
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Mm(10)
     paragraph.paragraph_format.space_after = Pt(6)
 
 
-def _people_table(doc: DocxDocument, people: tuple[Seconded, ...]) -> None:
+def _people_table(doc: "DocxDocument", people: tuple[Seconded, ...]) -> None:
     table = doc.add_table(rows=1, cols=4)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ("STT", "Họ và tên", "Đơn vị công tác", "Chức vụ"), strict=True):
@@ -215,7 +232,9 @@ def _people_table(doc: DocxDocument, people: tuple[Seconded, ...]) -> None:
     doc.add_paragraph()
 
 
-def _closing(doc: DocxDocument, recipients: list[str], authority: tuple[str, ...], signer: str) -> None:
+def _closing(doc: "DocxDocument", recipients: list[str], authority: tuple[str, ...], signer: str) -> None:
+    from docx.shared import Pt
+
     doc.add_paragraph()
     table = doc.add_table(rows=1, cols=2)
     left, right = table.rows[0].cells
@@ -230,7 +249,7 @@ def _closing(doc: DocxDocument, recipients: list[str], authority: tuple[str, ...
     _line(right, signer, size=14, bold=True)
 
 
-def _saved(doc: DocxDocument) -> bytes:
+def _saved(doc: "DocxDocument") -> bytes:
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

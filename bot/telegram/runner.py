@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -18,12 +19,12 @@ from bot.config import Settings
 from bot.migrate import upgrade_async
 from bot.roster.file import load_roster
 from bot.roster.service import import_roster
-from bot.sandbox.demo import populate
-from bot.sandbox.server import SandboxServer
-from bot.sandbox.story import play_story
 from bot.storage import Storage
 from bot.telegram.app import App, build_app, make_bot, poll, run_polling, start
 from bot.telegram.pacing import Limits
+
+if TYPE_CHECKING:  # the sandbox (server, web chat, demo story) is imported only when it is run
+    from bot.sandbox.server import SandboxServer
 
 log = logging.getLogger("dieuphoi")
 
@@ -58,7 +59,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
 class SandboxRun:
     """The local sandbox, the real bot polling it, and the clock the web chat moves."""
 
-    server: SandboxServer
+    server: "SandboxServer"
     app: App
     clock: ManualClock
     polling: asyncio.Task[None]
@@ -95,6 +96,9 @@ async def open_sandbox(
     Without `database_url` the database is a scratch file removed on close: the sandbox's chats
     live in memory, so a database kept from an earlier run would point at messages that are gone.
     """
+    from bot.sandbox.demo import populate
+    from bot.sandbox.server import SandboxServer
+
     roster = roster or settings.roster or DEMO_ROSTER
     roster_file = load_roster(roster)
     clock = clock or ManualClock(sandbox_morning(settings.zone))
@@ -146,6 +150,8 @@ async def run_sandbox(settings: Settings, *, port: int | None, announce: bool) -
 
 async def tell_the_story(run: SandboxRun) -> None:
     """The demo story (bot.sandbox.story). It is a nicety: if it fails, the sandbox serves without it."""
+    from bot.sandbox.story import play_story
+
     try:
         await play_story(run.server.url, run.app)
     except Exception:
