@@ -1,30 +1,59 @@
 """Scheduling, cancelling and sweeping reminders.
 
-The sweep runs every DIEUPHOI_SWEEP_SECONDS in each process. It claims each
-due row with a conditional UPDATE (so two processes never both take it),
-defers those that fall in quiet hours, and hands each to the handler
-registered for its kind, in the same transaction as the claim: the messages a
-reminder produces are committed exactly when the reminder is marked done.
+The sweep runs every DIEUPHOI_SWEEP_SECONDS in each process. A read finds
+whether anything is due (the index on (status, due_at)); then due reminders
+are handled a batch per transaction: one SELECT takes the batch (its rows
+locked, FOR UPDATE SKIP LOCKED on PostgreSQL; the write lock on SQLite), those
+that fall in quiet hours are put back until they end, and each of the others
+is marked done by a conditional UPDATE (so two processes never both take it)
+and handed to the handler registered for its kind: the messages a reminder
+produces are committed exactly when it is marked done. If anything in a batch
+fails, the batch is rolled back and handled again with a savepoint per
+reminder, so a failing handler is rolled back alone and its reminder stays
+pending for the next sweep, while the others are sent once. A handler may
+carry a `prefetch` (see `prefetching`) that loads what a whole batch of its
+kind needs in a few queries, instead of a few per reminder.
 """
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import QuietHours
 from bot.reminders.models import Reminder, ReminderStatus
-from bot.storage import Storage
+from bot.storage import Storage, storage_unavailable
 
 log = logging.getLogger("dieuphoi.reminders")
 
 ReminderHandler = Callable[[AsyncSession, Reminder, datetime], Awaitable[None]]
-BATCH = 200
+Prefetch = Callable[[AsyncSession, Sequence[Reminder], datetime], Awaitable[object]]
+# Reminders claimed and handled per transaction. On SQLite the transaction holds the
+# write lock, so a batch is kept small enough not to hold back people's updates for long.
+BATCH = 50
+
+
+def prefetching(prefetch: Prefetch) -> Callable[[ReminderHandler], ReminderHandler]:
+    """Give a reminder handler what to load, once per batch, for all the due reminders of its kind.
+
+    The sweep calls `prefetch(session, reminders, now)` before the handlers of that
+    batch run, in the same transaction, and keeps what it returns (the rows it loaded)
+    until the batch is done: the session's identity map holds objects only weakly, and
+    while they are alive the handler's `session.get(...)` finds them without a query.
+    It is only a shortcut: a failing prefetch is logged and the handlers load what they
+    need.
+    """
+
+    def attach(handler: ReminderHandler) -> ReminderHandler:
+        handler.prefetch = prefetch  # type: ignore[attr-defined]
+        return handler
+
+    return attach
 
 
 async def schedule(
@@ -90,46 +119,134 @@ class Sweeper:
         self.quiet_hours, self.zone = quiet_hours, zone
 
     async def sweep(self) -> int:
-        """Handle every reminder due now; returns how many were sent."""
-        sent = 0
+        """Handle every reminder due now, a batch per transaction; returns how many were sent."""
+        if not await self._anything_due():
+            return 0
+        sent, failed = 0, set[int]()
         while True:
-            ids = await self._due_ids()
-            if not ids:
-                return sent
-            for reminder_id in ids:
-                sent += await self._handle(reminder_id)
-            if len(ids) < BATCH:
+            taken, handled = await self._batch(failed)
+            sent += handled
+            if taken < BATCH:
                 return sent
 
-    async def _due_ids(self) -> list[int]:
+    def _due(self, now: datetime) -> Select[tuple[Reminder]]:
+        return (
+            select(Reminder)
+            .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+            .order_by(Reminder.due_at, Reminder.id)
+        )
+
+    async def _anything_due(self) -> bool:
+        """A read, so that a sweep that finds nothing (most of them) takes no write lock on SQLite."""
         async with self.storage.read() as session:
-            query = (
-                select(Reminder.id)
-                .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= self.clock.now())
-                .order_by(Reminder.due_at, Reminder.id)
-                .limit(BATCH)
-            )
-            return list(await session.scalars(query))
+            first = await session.scalar(self._due(self.clock.now()).with_only_columns(Reminder.id).limit(1))
+            return first is not None
 
-    async def _handle(self, reminder_id: int) -> int:
-        now = self.clock.now()
+    async def _batch(self, failed: set[int]) -> tuple[int, int]:
+        """One batch in one transaction; if anything in it fails, the batch again with a savepoint per reminder."""
+        try:
+            return await self._take_and_handle(failed, careful=False)
+        except Exception as error:
+            if storage_unavailable(error):
+                raise  # rolled back: nothing lost, nothing sent; the next sweep tries again
+            log.warning("a batch of reminders failed (%s: %s); handling it again, each reminder on its own",
+                        type(error).__name__, error)
+        return await self._take_and_handle(failed, careful=True)
+
+    async def _take_and_handle(self, failed: set[int], *, careful: bool) -> tuple[int, int]:
+        """Take a batch of due reminders and handle it in one transaction: (how many taken, how many sent).
+
+        One SELECT takes the batch: on PostgreSQL FOR UPDATE SKIP LOCKED locks its rows
+        (another process's sweep skips them rather than waits), on SQLite the
+        transaction holds the write lock from its BEGIN. Each reminder is then marked
+        done by a conditional UPDATE just before its handler runs: a reminder an earlier
+        handler of the batch cancelled is skipped, one it moved is seen moved (as if
+        handled one by one). Careful, each reminder runs in a savepoint: a handler that
+        raises is rolled back alone, its reminder left pending for the next sweep (and
+        skipped by this one), and the others of the batch go on.
+        """
+        now, sent = self.clock.now(), 0
         async with self.storage.transaction() as session:
-            # The conditional update is the claim: only one process sees a row count of 1.
-            claimed = await session.execute(
-                update(Reminder)
-                .where(Reminder.id == reminder_id, Reminder.status == ReminderStatus.PENDING)
-                .values(status=ReminderStatus.DONE, done_at=now)
-            )
-            if claimed.rowcount != 1:  # another process took it, or it was cancelled meanwhile
-                return 0
-            reminder = await session.get(Reminder, reminder_id, populate_existing=True)
-            assert reminder is not None
-            if reminder.respects_quiet_hours and (later := after_quiet_hours(now, self.quiet_hours, self.zone)):
-                reminder.status, reminder.done_at, reminder.due_at = ReminderStatus.PENDING, None, later
-                return 0
-            handler = self.handlers.get(reminder.kind)
-            if handler is None:
-                log.error("no handler for reminder kind %s (id %s)", reminder.kind, reminder.id)
-                return 0
-            await handler(session, reminder, now)
-            return 1
+            query = self._due(now).limit(BATCH).with_for_update(skip_locked=True)  # SQLite: no FOR UPDATE
+            if failed:
+                query = query.where(Reminder.id.not_in(failed))
+            batch = list(await session.scalars(query))
+            ready = self._hold_quiet(batch, now)
+            loaded = await self._prefetch(session, ready, now, careful=careful)  # kept alive until the batch ends
+            for reminder in ready:
+                if careful:
+                    outcome = await self._run_alone(session, reminder, now)
+                    if outcome is None:
+                        failed.add(reminder.id)
+                else:
+                    outcome = await self._run(session, reminder, now)
+                sent += bool(outcome)
+            del loaded
+        return len(batch), sent
+
+    def _hold_quiet(self, batch: list[Reminder], now: datetime) -> list[Reminder]:
+        """Put back those falling in quiet hours until they end; the others, in order."""
+        later = after_quiet_hours(now, self.quiet_hours, self.zone)
+        if later is None:
+            return batch
+        for reminder in batch:
+            if reminder.respects_quiet_hours:
+                reminder.due_at = later
+        return [reminder for reminder in batch if not reminder.respects_quiet_hours]
+
+    async def _run(self, session: AsyncSession, reminder: Reminder, now: datetime) -> bool:
+        """Mark the reminder done and run its handler; False when it no longer applies or has no handler."""
+        if reminder.status != ReminderStatus.PENDING or reminder.due_at > now:
+            return False  # an earlier handler of the batch cancelled or moved it
+        # The claim: only a row still pending is marked (the batch's rows are ours until commit).
+        marked = await session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder.id, Reminder.status == ReminderStatus.PENDING)
+            .values(status=ReminderStatus.DONE, done_at=now)
+        )
+        if marked.rowcount != 1:
+            return False
+        handler = self.handlers.get(reminder.kind)
+        if handler is None:
+            log.error("no handler for reminder kind %s (id %s)", reminder.kind, reminder.id)
+            return False
+        await handler(session, reminder, now)
+        return True
+
+    async def _run_alone(self, session: AsyncSession, reminder: Reminder, now: datetime) -> bool | None:
+        """`_run` in a savepoint; None when the handler failed (its work and the claim rolled back)."""
+        reminder_id, kind, step = reminder.id, reminder.kind, reminder.step
+        try:
+            async with session.begin_nested():
+                return await self._run(session, reminder, now)
+        except Exception as error:
+            if storage_unavailable(error):
+                raise
+            log.exception("reminder handler failed: kind %s, step %s, id %s; left for the next sweep",
+                          kind, step, reminder_id)
+            return None
+
+    async def _prefetch(self, session: AsyncSession, reminders: list[Reminder], now: datetime, *,
+                        careful: bool) -> list[object]:
+        """Let each kind's handler load what the whole batch needs in a few queries (see `prefetching`).
+
+        Careful, each prefetch runs in a savepoint and one that fails is only logged."""
+        loaded: list[object] = []
+        by_kind: dict[str, list[Reminder]] = {}
+        for reminder in reminders:
+            by_kind.setdefault(reminder.kind, []).append(reminder)
+        for kind, group in by_kind.items():
+            prefetch = getattr(self.handlers.get(kind), "prefetch", None)
+            if prefetch is None:
+                continue
+            if not careful:
+                loaded.append(await prefetch(session, group, now))
+                continue
+            try:
+                async with session.begin_nested():
+                    loaded.append(await prefetch(session, group, now))
+            except Exception as error:
+                if storage_unavailable(error):
+                    raise
+                log.exception("reminder prefetch failed for kind %s; its handlers load what they need", kind)
+        return loaded
