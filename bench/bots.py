@@ -15,14 +15,17 @@ limits, which the pacing benchmark measures.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
+from sqlalchemy import Engine, event
 
 from bot.clock import SystemClock
 from bot.commands_cli import until_terminated
@@ -55,12 +58,31 @@ async def run_dieuphoi() -> int:
     settings = load_settings()
     await prepare_database(settings, SystemClock(), settings.roster)
     app = build_app(settings, limits=UNPACED)
+    if counts_file := os.environ.get("DIEUPHOI_BENCH_COUNTS"):
+        asyncio.get_running_loop().create_task(report_counts(app.storage.engine.sync_engine, Path(counts_file)))
 
     async def polling() -> int:
         await run_polling(app)
         return 0
 
     return await until_terminated(polling())
+
+
+async def report_counts(engine: Engine, path: Path) -> None:
+    """Keep `path` up to date with how many SQL statements and commits the bot has sent."""
+    counts = {"statements": 0, "commits": 0}
+
+    def statement(*_: object) -> None:
+        counts["statements"] += 1
+
+    def commit(*_: object) -> None:
+        counts["commits"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    while True:
+        path.write_text(json.dumps(counts))
+        await asyncio.sleep(0.1)
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -153,6 +154,14 @@ class BotProcess:
 
     def memory(self) -> dict[str, float]:
         return memory_mb(self.pid)
+
+    def sql_counts(self) -> dict[str, int]:
+        """SQL statements and commits so far, when the bot reports them (DIEUPHOI_BENCH_COUNTS)."""
+        path = self.env.get("DIEUPHOI_BENCH_COUNTS")
+        try:
+            return json.loads(Path(path).read_text()) if path else {}
+        except (OSError, ValueError):
+            return {}
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

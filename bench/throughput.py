@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bench.common import Options, Result, cpu_seconds, machine_busy_since, machine_cpu, ms, percentile, scratch_database
@@ -66,15 +68,29 @@ class Window:
     bench_cpu: float  # share of one core used by this process (sandbox + load generator)
     bot_cpu: float
     machine_busy: float  # share of all cores busy, whoever used them (the machine is shared)
+    sql: dict[str, int] = field(default_factory=dict)  # statements and commits in the window (dieuphoi)
 
     @property
     def per_second(self) -> float:
         return self.answered / self.seconds if self.seconds else 0.0
 
+    def per_answer(self, amount: float) -> float | None:
+        return amount / self.answered if self.answered else None
+
+    @property
+    def cpu_ms_per_answer(self) -> float | None:
+        """The bot's CPU time per answer: steadier than rates on a busy machine."""
+        spent = self.per_answer(self.bot_cpu * self.seconds * 1000)
+        return round(spent, 1) if spent is not None else None
+
     def row(self) -> list[Any]:
+        statements, commits = (self.per_answer(self.sql[k]) if k in self.sql else None
+                               for k in ("statements", "commits"))
         return [self.scenario, self.bot, self.concurrency, round(self.per_second, 1),
                 ms(percentile(self.latencies, 50)), ms(percentile(self.latencies, 99)), self.unanswered,
-                round(100 * self.bench_cpu), round(100 * self.bot_cpu), round(100 * self.machine_busy)]
+                round(100 * self.bench_cpu), round(100 * self.bot_cpu), round(100 * self.machine_busy),
+                self.cpu_ms_per_answer, round(statements, 1) if statements is not None else "-",
+                round(commits, 1) if commits is not None else "-"]
 
 
 async def closed_loop(sandbox: Sandbox, bot: BotProcess, scenario: Scenario, concurrency: int,
@@ -107,10 +123,12 @@ async def closed_loop(sandbox: Sandbox, bot: BotProcess, scenario: Scenario, con
         await asyncio.sleep(warmup)
         measuring = True
         started, bench_cpu, bot_cpu, machine = time.perf_counter(), cpu_seconds(), bot.cpu_seconds(), machine_cpu()
+        sql_before = bot.sql_counts()
         await asyncio.sleep(seconds)
         measuring = False
         elapsed = time.perf_counter() - started
         bench_cpu, bot_cpu = cpu_seconds() - bench_cpu, bot.cpu_seconds() - bot_cpu
+        sql = {key: count - sql_before[key] for key, count in bot.sql_counts().items() if key in sql_before}
         busy = machine_busy_since(machine)
         stopping = True
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=2 * ANSWER_TIMEOUT)
@@ -118,7 +136,7 @@ async def closed_loop(sandbox: Sandbox, bot: BotProcess, scenario: Scenario, con
         for task in tasks:
             task.cancel()
     return Window(bot.kind, scenario.name, len(people), elapsed, len(latencies), unanswered, latencies,
-                  bench_cpu / elapsed, bot_cpu / elapsed, busy)
+                  bench_cpu / elapsed, bot_cpu / elapsed, busy, sql)
 
 
 def scenarios(sandbox: Sandbox) -> dict[str, Scenario]:
@@ -191,19 +209,21 @@ async def run(options: Options) -> Result:
     async with scratch_database(options.db, "throughput") as database_url, Sandbox() as sandbox:
         plan = scenarios(sandbox)
         # dieuphoi first: the status scenario needs the task cards it hands out.
-        dieuphoi = BotProcess("dieuphoi", bot_env(sandbox, database_url))
+        counts = Path(tempfile.mkstemp(prefix="dieuphoi-bench-sql-", suffix=".json")[1])
+        dieuphoi = BotProcess("dieuphoi", bot_env(sandbox, database_url, DIEUPHOI_BENCH_COUNTS=str(counts)))
         windows, ready = await measure_bot(sandbox, dieuphoi, plan, options,
                                            on_ready=lambda: hand_out_cards(sandbox, plan["status"]))
         echo = BotProcess("echo", bot_env(sandbox))
         for scenario in plan.values():
             scenario.replies = 1
         echo_windows, _ = await measure_bot(sandbox, echo, plan, options)
+        counts.unlink(missing_ok=True)
 
     windows += echo_windows
     result.table(
         f"closed loop: each person writes, waits for the answer, writes again ({options.db})",
         ["scenario", "bot", "people", "answers/s", "p50 ms", "p99 ms", "unanswered", "bench cpu %", "bot cpu %",
-         "machine %"],
+         "machine %", "bot cpu ms/answer", "SQL/answer", "commits/answer"],
         sorted((w.row() for w in windows), key=lambda row: (row[0], row[2], row[1])),
     )
     ratios = []
@@ -213,8 +233,10 @@ async def run(options: Options) -> Result:
         baseline = next(w for w in echo_windows if (w.scenario, w.concurrency) == (window.scenario, window.concurrency))
         ratio = window.per_second / baseline.per_second if baseline.per_second else float("nan")
         ratios.append([window.scenario, window.concurrency, round(window.per_second, 1),
-                       round(baseline.per_second, 1), round(ratio, 3)])
-    result.table("dieuphoi / echo", ["scenario", "people", "dieuphoi/s", "echo/s", "ratio"], ratios)
+                       round(baseline.per_second, 1), round(ratio, 3), window.cpu_ms_per_answer,
+                       baseline.cpu_ms_per_answer])
+    result.table("dieuphoi / echo", ["scenario", "people", "dieuphoi/s", "echo/s", "ratio",
+                                     "dieuphoi cpu ms/answer", "echo cpu ms/answer"], ratios)
     for name in ("status", "citizen"):  # the issue's two targets, each at its scenario's highest load
         rows = [row for row in ratios if row[0] == name]
         if rows:
