@@ -1,11 +1,13 @@
 """What the reliability tests share: a test reminder kind, settling, transcripts and state snapshots."""
 
 import asyncio
+import io
 import re
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
+import docx
 from sqlalchemy import DateTime, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -84,7 +86,22 @@ async def transcripts(client: SandboxClient) -> dict[int, list[str]]:
 def _shown(message: dict[str, Any]) -> str:
     buttons = [b.get("text") for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
     text = message.get("text") or message.get("caption") or ""
+    if document := message.get("document"):
+        text = f"📎 {document.get('file_name')}\n{text}"
     return text + (f" {buttons}" if buttons else "")
+
+
+async def papers(client: SandboxClient) -> dict[str, str]:
+    """The text of every .docx the bot sent, by file name (a copy sent twice reads the same)."""
+    result: dict[str, str] = {}
+    for chat in await client.call("GET", "/chats"):
+        for message in await client.bot_messages(chat["id"]):
+            document = message.get("document") or {}
+            if str(document.get("file_name", "")).endswith(".docx"):
+                paper = docx.Document(io.BytesIO(await client.download(document["file_id"])))
+                cells = [cell.text for table in paper.tables for row in table.rows for cell in row.cells]
+                result[document["file_name"]] = "\n".join([p.text for p in paper.paragraphs] + cells)
+    return result
 
 
 async def sent_versions(client: SandboxClient) -> dict[int, list[tuple[str, str]]]:

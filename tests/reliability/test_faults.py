@@ -2,19 +2,35 @@
 plus bursts of 429. Everything is delivered exactly once, nothing is sent to a chat before
 its retry_after, and the database ends as it does on a day without faults."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from bot.sandbox.client import SandboxClient
 from bot.storage import Storage
 from bot.telegram.pacing import Limits
 from tests.e2e.harness import Harness
-from tests.reliability.story import STEPS, TEAM_GROUP, play
-from tests.reliability.support import differences, register_ping, settle, snapshot, transcripts, without_times
+from tests.reliability.story import DIRECTOR, SECONDMENT_TOLD, STEPS, TEAM_GROUP, play, secondment_told
+from tests.reliability.support import (
+    differences, papers, register_ping, settle, snapshot, transcripts, without_times,
+)
 
-BURST = [{"code": 429, "retry_after": 2, "chat_id": chat, "method": "sendMessage"}
-         for chat in (1004, 1005, 1006, TEAM_GROUP) for _ in range(2)]
+
+def burst(method: str, *chats: int) -> list[dict[str, Any]]:
+    """Two 429s (retry after 2 s) for each chat's next calls of this method."""
+    return [{"code": 429, "retry_after": 2, "chat_id": chat, "method": method} for chat in chats for _ in range(2)]
+
+
+BURSTS = {  # step: the 429s it meets, on top of the 30% of 502s and dropped connections
+    "help": burst("sendMessage", 1004, 1005, 1006, TEAM_GROUP),
+    "proposals": burst("sendDocument", DIRECTOR) + burst("sendMessage", 1001),
+    "decisions": burst("editMessageText", DIRECTOR) + burst("sendMessage", 1001, 1002, 2001, 2003)
+    + burst("sendDocument", 1001),
+    "reminders": burst("sendMessage", 1004, 1005, 1006, TEAM_GROUP),
+}
 
 
 @dataclass
@@ -44,8 +60,8 @@ async def day(harness: Harness, *, storm: bool) -> InProcess:
     if storm:
         await harness.client.set_faults(fail_rate=0.3, kinds=["502", "drop"], seed=7)
     for step in STEPS:
-        if storm and step in ("help", "reminders"):
-            await harness.client.set_faults(next=BURST)
+        if storm and step in BURSTS:
+            await harness.client.set_faults(next=BURSTS[step])
         await play(stage, step)
     await settle(stage.storage, harness.client)
     await harness.client.clear_faults()
@@ -68,6 +84,7 @@ def early_sends(calls: list[dict[str, Any]]) -> list[str]:
     return early
 
 
+@pytest.mark.timeout(600)  # two whole days paced like Telegram, on a machine shared with other work
 async def test_a_day_under_bot_api_faults_ends_as_a_quiet_day(harnesses, fresh_database) -> None:
     quiet = await harnesses(await fresh_database(), limits=Limits(), realistic_sandbox=True)
     await day(quiet, storm=False)
@@ -78,10 +95,15 @@ async def test_a_day_under_bot_api_faults_ends_as_a_quiet_day(harnesses, fresh_d
     faults = [c for c in calls if c["fault"]]
     assert len(faults) >= 20, "the storm should have hit"
     assert {c["fault"] for c in faults} >= {"502", "drop", "429"}
+    met = Counter((c["method"], str(c["params"].get("chat_id"))) for c in faults if c["fault"] == "429")
+    assert met == Counter((b["method"], str(b["chat_id"])) for bursts in BURSTS.values() for b in bursts)
 
     expected, got = await transcripts(quiet.client), await transcripts(stormy.client)
     assert without_times(got) == without_times(expected)  # every message once, in order, in each chat
     assert sum(len(m) for m in got.values()) > 50
+    # The secondment decisions: each notice and paper once, whoever should not hear of them did not.
+    assert secondment_told(got, await papers(stormy.client)) == SECONDMENT_TOLD
+    assert await papers(stormy.client) == await papers(quiet.client)
     assert differences(await snapshot(quiet.app.storage), await snapshot(stormy.app.storage)) == {}
 
     assert early_sends(calls) == []
