@@ -4,8 +4,6 @@ The draft lives in the database (bot.convening.service): a plain message
 answers its open question, and /trieutap resumes it.
 """
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import CommandObject
 from aiogram.filters.callback_data import CallbackData
@@ -26,8 +24,8 @@ from bot.secondment import service as secondment
 from bot.sender import Sender
 from bot.storage import Storage
 from bot.ui import Message as Reply
-from handlers.filters import command
-from handlers.secondment import drop_buttons, plain_text
+from handlers.filters import answering, command
+from handlers.secondment import drop_buttons
 
 
 class InviteePress(CallbackData, prefix=render.INVITEE):
@@ -44,28 +42,11 @@ class DraftPress(CallbackData, prefix=render.DRAFT):
     action: str
 
 
-async def answering_draft(message: Message, actor: Actor, storage: Storage, clock: Clock) -> bool | dict[str, Any]:
-    if actor.is_citizen or not await plain_text(message, storage, "cv:"):
-        return False
-    async with storage.read() as session:
-        draft = await service.draft_listening(session, actor.telegram_id, clock.now())
-    return {"draft_id": draft.id} if draft else False
-
-
-async def giving_reason(message: Message, actor: Actor, storage: Storage, clock: Clock) -> bool | dict[str, Any]:
-    if actor.is_citizen or not await plain_text(message, storage, "cv:"):
-        return False
-    async with storage.read() as session:
-        invitee = await service.reason_listening(session, actor.telegram_id, clock.now())
-    return {"invitee_id": invitee.id} if invitee else False
-
-
-async def giving_task(message: Message, actor: Actor, storage: Storage, clock: Clock) -> bool | dict[str, Any]:
-    if actor.is_citizen or not await plain_text(message, storage, "cv:"):
-        return False
-    async with storage.read() as session:
-        convocation = await service.task_listening(session, actor.telegram_id, clock.now())
-    return {"convocation_id": convocation.id} if convocation else False
+# A plain message answers the convener's draft, gives an invitee's reason for absence, or
+# gives the task for the attendees.
+answering_draft = answering("cv:", service.draft_listening, "draft_id")
+giving_reason = answering("cv:", service.reason_listening, "invitee_id")
+giving_task = answering("cv:", service.task_listening, "convocation_id")
 
 
 def _draft_replies(draft: ConvocationDraft, problem: WhoProblem | TimeProblem | None, settings: Settings) -> list[Reply]:

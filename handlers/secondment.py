@@ -22,11 +22,10 @@ from bot.secondment import render, service
 from bot.secondment.forms import PeopleProblem
 from bot.secondment.models import Outcome, SecondmentRequest, Step
 from bot.secondment.notices import name_of
-from bot.secondment.prompts import answers_ours
 from bot.sender import Sender
 from bot.storage import Storage
 from bot.ui import Message as Reply
-from handlers.filters import command
+from handlers.filters import answering, command
 
 FIELDS = {"people": Step.PEOPLE, "reason": Step.REASON, "work": Step.WORK, "period": Step.PERIOD}
 
@@ -42,31 +41,10 @@ class DirectorPress(CallbackData, prefix=render.DIRECTOR):
     choice: str
 
 
-async def plain_text(message: Message, storage: Storage, ref_prefix: str) -> bool:
-    """A message a flow may take: text, not a command, answering one of our questions (bot.secondment.prompts)."""
-    if not message.text or message.text.startswith("/") or message.chat.type != "private":
-        return False
-    replied = message.reply_to_message.message_id if message.reply_to_message else None
-    async with storage.read() as session:
-        return await answers_ours(session, message.chat.id, replied, ref_prefix)
-
-
-async def answering_draft(message: Message, actor: Actor, storage: Storage, clock: Clock) -> bool | dict[str, Any]:
-    """Filter: the sender has a draft waiting for this answer."""
-    if actor.is_citizen or not await plain_text(message, storage, "sg:"):
-        return False
-    async with storage.read() as session:
-        request = await service.listening(session, actor.telegram_id, clock.now())
-    return {"request_id": request.id} if request else False
-
-
-async def giving_reason(message: Message, actor: Actor, storage: Storage, clock: Clock) -> bool | dict[str, Any]:
-    """Filter: the sender is a Director who pressed Từ chối / Cần bổ sung and owes the reason."""
-    if actor.is_citizen or not await plain_text(message, storage, "sg:"):
-        return False
-    async with storage.read() as session:
-        request = await service.awaiting_reason(session, actor.telegram_id, clock.now())
-    return {"request_id": request.id} if request else False
+# A plain message answers the proposer's draft, or gives the reason a Director owes after
+# pressing Từ chối / Cần bổ sung.
+answering_draft = answering("sg:", service.listening, "request_id")
+giving_reason = answering("sg:", service.awaiting_reason, "request_id")
 
 
 async def drop_buttons(query: CallbackQuery, sender: Sender) -> None:

@@ -14,6 +14,11 @@ commit: at most one per kill, and it is logged "may arrive twice").
 Claims are conditional updates (plus SKIP LOCKED on PostgreSQL), so several
 processes share the outbox without sending a row twice; a Bot API request
 times out (bot.telegram.app.REQUEST_TIMEOUT) well within the lease.
+
+Pacing lives in this process's memory, so with several processes on
+PostgreSQL only one sends: the worker that holds the sender lock
+(bot.telegram.sender_lock). The others stand by, pass their commits on to it
+and take over within seconds if it dies or stops. On SQLite it always sends.
 """
 
 import asyncio
@@ -43,6 +48,7 @@ from bot.outbox.models import Kind, OutboxMessage, Status
 from bot.reachability import UnreachableChat
 from bot.storage import Storage
 from bot.telegram.pacing import Pacer
+from bot.telegram.sender_lock import SenderLock
 
 log = logging.getLogger("dieuphoi.delivery")
 
@@ -71,6 +77,7 @@ class Delivery:
         on_unreachable: ChatUnreachable | None = None,
         poll_seconds: float = 1.0,
         metrics: Metrics | None = None,
+        sender_lock: SenderLock | None = None,
     ) -> None:
         self.bot, self.storage, self.clock = bot, storage, clock
         self.pacer = pacer or Pacer()
@@ -83,6 +90,10 @@ class Delivery:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         storage.on_outbox_commit(self.wake)
+        # Who sends when several processes share the database (None: this one, always).
+        self.sender_lock = sender_lock or SenderLock.for_storage(storage)
+        if self.sender_lock is not None:
+            self.sender_lock.on_notified = self.wake
 
     def wake(self) -> None:
         self._wake.set()
@@ -93,10 +104,38 @@ class Delivery:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until finish() is called (or the task is cancelled)."""
+        """Deliver until finish() is called (or the task is cancelled): while this process is the
+        sender, when several share a PostgreSQL database; the sender lock is released on the way out."""
+        try:
+            await self._run()
+        finally:
+            if self.sender_lock is not None:
+                await self.sender_lock.release()
+
+    async def _stand_by(self, lock: SenderLock) -> None:
+        """Another process sends: tell it of our commits until it is time to try for the lock again."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + lock.retry
+        while not self._stopping and (left := until - loop.time()) > 0:
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=left)
+            except TimeoutError:
+                return
+            if not self._stopping:
+                self._wake.clear()
+                await lock.nudge()
+
+    async def _sending(self) -> bool:
+        """Is this process the one that sends? (Always, unless another holds the sender lock.)"""
+        return self.sender_lock is None or await self.sender_lock.keep()
+
+    async def _run(self) -> None:
         while not self._stopping:
             # Cleared before the pass, so a commit made during the pass wakes the next wait at once.
             self._wake.clear()
+            if self.sender_lock is not None and not await self.sender_lock.hold():
+                await self._stand_by(self.sender_lock)
+                continue
             try:
                 delivered = await self.deliver_due()
             except Exception:  # the worker must outlive any single failure...
@@ -120,13 +159,16 @@ class Delivery:
         One at a time, each outcome committed before the next call: a process killed at
         any moment has at most one message Telegram accepted but we did not record, so a
         kill causes at most one duplicate. Rows not reached while their lease is still
-        safe are given back.
+        safe are given back, as are those left when this process stops being the sender.
+        Nothing is sent while another process holds the sender lock.
         """
+        if not await self._sending():
+            return 0
         rows = await self._claim()
         safe_until = time.monotonic() + (LEASE - 2 * SEND_TIMEOUT).total_seconds()
         attempted = 0
         for index, row in enumerate(rows):
-            if time.monotonic() > safe_until or self._stopping:
+            if time.monotonic() > safe_until or self._stopping or not await self._sending():
                 await self._release(rows[index:])
                 break
             attempted += 1
@@ -151,7 +193,10 @@ class Delivery:
             self._in_flight.difference_update(row.id for row in rows)
 
     async def drain(self, timeout: float = 30.0) -> None:
-        """Deliver until nothing is due now nor being sent by this process (tests and shutdown)."""
+        """Deliver until nothing is due now nor being sent by this process (tests and shutdown).
+
+        On PostgreSQL it sends only while this process is the sender (its run() holds the
+        sender lock); otherwise it waits for the process that is."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
