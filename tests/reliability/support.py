@@ -144,11 +144,12 @@ def without_repeats(versions: list[tuple[str, str]], allowed: int) -> tuple[list
 
 
 # Columns that differ between two runs of the same story without meaning anything: row ids,
-# delivery bookkeeping, Telegram message ids. Instants are compared by presence only (both
-# runs move their own clocks with real time), so "acknowledged or not" still counts; so are
-# clock times written inside text.
-VOLATILE = {"id", "attempts", "error", "message_id", "target_id", "body", "summary_outbox_id",
-            "file_data"}  # (generated files carry their creation time inside)
+# delivery bookkeeping, Telegram message ids (a copy sent again after a kill shifts every later
+# id in its chat, and so the id an edit or a reply points at). Instants are compared by presence
+# only (both runs move their own clocks with real time), so "acknowledged or not" still counts;
+# so are clock times written inside text.
+VOLATILE = {"id", "attempts", "error", "message_id", "target_id", "target_message_id", "reply_to_message_id",
+            "body", "summary_outbox_id", "file_data"}  # (generated files carry their creation time inside)
 
 
 # Tables of counters bucketed by the clock: a run whose clock moved (past a lease, after a
