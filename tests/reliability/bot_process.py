@@ -7,7 +7,9 @@ bot.telegram.app.build_app like `dieuphoi run`. Two things only the tests add:
 the clock reads an offset (seconds, as text) from --clock-file at every look,
 so the test can move time in this process, and the test reminder kind is
 registered. `workers` runs the scheduler and the delivery worker without
-taking updates; `webhook` serves the webhook like `dieuphoi run --webhook`.
+taking updates; `webhook` is `dieuphoi run --webhook` (migrate, import
+DIEUPHOI_ROSTER if set, serve, set the webhook). SIGTERM stops `workers` and
+`webhook` cleanly, as it stops `dieuphoi run` (the sender lock is released).
 """
 
 import argparse
@@ -16,11 +18,13 @@ import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.commands_cli import until_terminated
 from bot.config import load_settings
 from bot.logs import setup_logging
-from bot.telegram.app import build_app, poll, start
+from bot.telegram.app import App, build_app, poll, start
 from bot.telegram.pacing import Limits
-from bot.telegram.webhook import serve_webhook
+from bot.telegram.runner import prepare_database
+from bot.telegram.webhook import run_webhook
 from tests.reliability.support import register_ping
 
 FAST = Limits(private_rate=50, private_burst=20, group_rate=50, group_burst=20, global_rate=500, global_burst=50)
@@ -44,19 +48,33 @@ class FileClock:
 async def main(mode: str, clock_file: Path, fast: bool) -> None:
     settings = load_settings()
     setup_logging(secrets=settings.secrets, level=logging.INFO)
-    app = build_app(settings, clock=FileClock(clock_file), limits=FAST if fast else None, webhook=mode == "webhook")
+    clock = FileClock(clock_file)
+    if mode == "webhook":
+        await prepare_database(settings, clock, settings.roster)
+    app = build_app(settings, clock=clock, limits=FAST if fast else None, webhook=mode == "webhook")
     register_ping(app.sweeper.handlers)
     app.delivery.backoff_base = 0.1
     if mode == "workers":
-        await app.start_workers()
-        await asyncio.Event().wait()
+        await until_terminated(workers(app))
     elif mode == "webhook":
-        await serve_webhook(app)
-        print("ready", flush=True)
-        await asyncio.Event().wait()
+        await until_terminated(webhook(app))
     else:
         await start(app)
         await poll(app)
+
+
+async def workers(app: App) -> int:
+    try:
+        await app.start_workers()
+        await asyncio.Event().wait()
+    finally:
+        await app.stop()
+    return 0
+
+
+async def webhook(app: App) -> int:
+    await run_webhook(app)
+    return 0
 
 
 if __name__ == "__main__":

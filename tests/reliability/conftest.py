@@ -70,8 +70,8 @@ async def harnesses() -> AsyncIterator[Callable[..., Awaitable[Harness]]]:
 class BotProcess:
     """`python -m tests.reliability.bot_process MODE` with its own clock file and log file."""
 
-    def __init__(self, mode: str, env: dict[str, str], folder: Path, name: str = "bot") -> None:
-        self.mode, self.env, self.folder, self.name = mode, env, folder, name
+    def __init__(self, mode: str, env: dict[str, str], folder: Path, name: str = "bot", fast: bool = True) -> None:
+        self.mode, self.env, self.folder, self.name, self.fast = mode, env, folder, name, fast
         self.clock_file = folder / f"{name}.clock"
         self.log_file = folder / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -89,7 +89,7 @@ class BotProcess:
         log = self.log_file.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.reliability.bot_process", self.mode, "--clock-file", str(self.clock_file),
-             "--fast"],
+             *(["--fast"] if self.fast else [])],
             cwd=ROOT, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
@@ -121,8 +121,9 @@ class BotProcess:
 def bot_processes(tmp_path: Path) -> Iterator[Callable[..., BotProcess]]:
     started: list[BotProcess] = []
 
-    def make(mode: str, env: dict[str, str], name: str = "bot") -> BotProcess:
-        process = BotProcess(mode, env, tmp_path, name)
+    def make(mode: str, env: dict[str, str], name: str = "bot", fast: bool = True) -> BotProcess:
+        """`fast`: the tests' quick pacing; False paces like production (Telegram's limits)."""
+        process = BotProcess(mode, env, tmp_path, name, fast)
         started.append(process)
         return process
 

@@ -1,19 +1,16 @@
 """Webhook mode against the sandbox's setWebhook: the secret is checked, a webhook retry of a
-handled update is skipped, and two processes behind a round-robin proxy share PostgreSQL (or
-SQLite) and Redis, so a form started on one continues on the other."""
+handled update is skipped, and two app instances in this test process behind a round-robin
+proxy share the database (PostgreSQL or SQLite) and Redis, so a form started on one continues
+on the other. test_webhook_processes.py does the same with two real OS processes."""
 
 import asyncio
-import itertools
 import logging
-import os
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from pydantic import SecretStr
 
 from bot.clock import ManualClock
@@ -27,16 +24,10 @@ from bot.storage import Storage
 from bot.telegram.app import App, build_app
 from bot.telegram.webhook import SECRET_HEADER, WebhookServer, serve_webhook
 from tests.e2e.harness import DEMO_ROSTER, FAST, start_of_test_day
+from tests.reliability.services import RoundRobinProxy, free_port, reachable_redis
 
 SECRET = "webhook-secret-" + "x" * 24
-REDIS_URL = os.environ.get("DIEUPHOI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 LEADER = 1001
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class World:
@@ -143,39 +134,18 @@ def shown(message: dict[str, Any]) -> str:
     return (message.get("text") or "") + " ".join(b.get("text", "") for row in rows for b in row)
 
 
-async def round_robin_proxy(port: int, targets: list[str]) -> web.AppRunner:
-    """A reverse proxy handing each webhook POST to the next process in turn."""
-    turn = itertools.cycle(targets)
-
-    async def forward(request: web.Request) -> web.Response:
-        headers = {k: v for k, v in request.headers.items() if k == SECRET_HEADER}
-        async with aiohttp.ClientSession() as http, http.post(
-            next(turn), data=await request.read(), headers={**headers, "Content-Type": "application/json"}
-        ) as response:
-            return web.Response(status=response.status, body=await response.read())
-
-    proxy = web.Application()
-    proxy.add_routes([web.post("/tg/hook", forward)])
-    runner = web.AppRunner(proxy, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
-
-
 async def test_a_form_started_on_one_process_continues_on_the_other(world: World) -> None:
     from redis.asyncio import Redis
 
-    redis = Redis.from_url(REDIS_URL)
-    try:
-        await redis.ping()
-    except Exception:  # pragma: no cover - CI starts Redis; say so rather than pass silently
-        pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+    redis_url = await reachable_redis()
+    redis = Redis.from_url(redis_url)
     proxy_port, ports = free_port(), [free_port(), free_port()]
     public = f"http://127.0.0.1:{proxy_port}/tg/hook"
-    proxy = await round_robin_proxy(proxy_port, [f"http://127.0.0.1:{p}/tg/hook" for p in ports])
+    proxy = RoundRobinProxy([f"http://127.0.0.1:{p}/tg/hook" for p in ports])
+    await proxy.start(proxy_port)
     try:
-        first = await world.serve(public, ports[0], redis_url=REDIS_URL)
-        second = await world.serve(public, ports[1], redis_url=REDIS_URL)
+        first = await world.serve(public, ports[0], redis_url=redis_url)
+        second = await world.serve(public, ports[1], redis_url=redis_url)
         leader = world.client.person(LEADER)
 
         async def step_after(sent: Any, text: str | None = None) -> dict[str, Any]:
@@ -196,7 +166,7 @@ async def test_a_form_started_on_one_process_continues_on_the_other(world: World
         assert handled == [2, 2]
         assert await world.client.api_errors() == []
     finally:
-        await proxy.cleanup()
+        await proxy.stop()
         keys = [key async for key in redis.scan_iter(f"fsm:{world.token.split(':')[0]}:*")]
         if keys:
             await redis.delete(*keys)
