@@ -2,7 +2,9 @@
 
 About one message a second per private chat, twenty a minute per group,
 thirty a second overall. Token buckets on the monotonic clock: pacing is a
-property of this process's connection, not of the domain's time.
+property of this process's connection, not of the domain's time. The budgets
+are this process's alone, so with several processes only one sends at a time
+(bot.telegram.sender_lock), and its pacer is the global one.
 """
 
 import time
