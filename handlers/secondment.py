@@ -132,8 +132,8 @@ async def director_press(query: CallbackQuery, callback_data: DirectorPress, act
     follow_up: Reply | None = None
     async with storage.transaction() as session:
         if choice == render.CANCEL_QUESTION:
-            result: Any = await service.cancel_reason(session, callback_data.request_id, by=actor.telegram_id,
-                                                      now=now)
+            result: Any = await service.cancel_reason(session, callback_data.request_id, callback_data.version,
+                                                      by=actor.telegram_id, now=now)
             follow_up = render.question_cancelled() if isinstance(result, SecondmentRequest) else None
         elif outcome == Outcome.APPROVED:
             result = await service.decide(session, callback_data.request_id, callback_data.version, outcome,

@@ -299,10 +299,19 @@ async def ask_reason(
     return request
 
 
-async def cancel_reason(session: AsyncSession, request_id: int, *, by: int, now: datetime) -> SecondmentRequest | Refusal:
+async def cancel_reason(
+    session: AsyncSession, request_id: int, version: int, *, by: int, now: datetime
+) -> SecondmentRequest | AlreadyDecided | Refusal:
+    """The Director pressed Hủy under the "why?" question: the version waits for a decision again.
+
+    The button stays on the question after it is answered; pressed then, the Director
+    learns who decided and when instead of being told the request still waits.
+    """
     request = await _director_may(session, request_id, by)
     if isinstance(request, Refusal):
         return request
+    if request.status != Status.SUBMITTED or request.version != version:
+        return await _not_open(session, request, version)
     if request.awaiting_by == by:
         request.awaiting_outcome = request.awaiting_by = request.awaiting_at = None
     return request

@@ -230,6 +230,20 @@ async def test_needs_more_then_resubmit_then_reject_keeps_the_history(harness: H
     assert await harness.api_errors() == []
 
 
+async def test_cancel_under_the_why_question_pressed_after_the_answer_reopens_nothing(harness: Harness) -> None:
+    card = await submitted_card(harness)
+    await press(harness, DIRECTOR, card, "❌ Từ chối")
+    question = await harness.person(DIRECTOR).last_message()
+    assert "lý do từ chối" in question["text"] and buttons(question) == ["Hủy"]
+    await say(harness, DIRECTOR, "Chưa đủ biên chế để trưng dụng")
+    seq = await harness.last_seq()
+    late = await press(harness, DIRECTOR, question, "Hủy")
+    assert "đã được quyết định (Từ chối) bởi Trần Văn An" in late["text"]
+    assert await harness.messages_after(seq, DIRECTOR) == []  # no "still waiting for you"
+    assert (await request_row(harness)).status == Status.REJECTED
+    assert await harness.api_errors() == []
+
+
 SECOND_TEAM = """
 team: {code: second, name: "Tổ thứ hai"}
 members:

@@ -83,6 +83,23 @@ async def test_a_reason_is_required_to_reject_or_ask_for_more(storage: Storage) 
         await decide_alone(storage, request_id, Outcome.REJECTED, note="  ")
 
 
+async def test_cancelling_the_why_question_after_the_decision_says_who_decided(storage: Storage) -> None:
+    """The question's Hủy button outlives the answer: pressed late, it must not reopen anything."""
+    request_id = await submitted(storage)
+    async with storage.transaction() as session:
+        asked = await service.ask_reason(session, request_id, 1, Outcome.REJECTED, by=DIRECTOR, now=NOW)
+        assert isinstance(asked, SecondmentRequest) and asked.awaiting_by == DIRECTOR
+    async with storage.transaction() as session:
+        cancelled = await service.cancel_reason(session, request_id, 1, by=DIRECTOR, now=NOW)
+        assert isinstance(cancelled, SecondmentRequest) and cancelled.awaiting_by is None
+    await decide_alone(storage, request_id, Outcome.REJECTED, note="Chưa cần")
+    async with storage.transaction() as session:
+        late = await service.cancel_reason(session, request_id, 1, by=DIRECTOR, now=NOW + timedelta(minutes=9))
+        request = await session.get(SecondmentRequest, request_id)
+    assert late == service.AlreadyDecided(Outcome.REJECTED, DIRECTOR, NOW + timedelta(minutes=5))
+    assert request is not None and request.status == Status.REJECTED
+
+
 async def test_only_the_proposer_edits_and_only_while_editable(storage: Storage) -> None:
     request_id = await submitted(storage)
     async with storage.transaction() as session:
