@@ -6,6 +6,7 @@ Each message also carries a dedupe key per invitee, so even a reminder row
 handled twice could not write to anyone twice.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,14 +19,22 @@ from bot.convening.service import REMIND_START, REMIND_UNANSWERED, load
 from bot.i18n import use_locale
 from bot.outbox.service import enqueue
 from bot.reminders.models import Reminder
-from bot.reminders.service import ReminderHandler
+from bot.reminders.service import ReminderHandler, people_of_teams, prefetching
 from bot.secondment.recipients import locale_of, member_by_telegram
 
 
+async def prefetch(session: AsyncSession, batch: Sequence[Reminder], now: datetime) -> object:
+    """The language choices of the teams' people, asked once per invitee otherwise (see prefetching);
+    the convocation itself is loaded afresh by `load`."""
+    return await people_of_teams(session, batch)
+
+
 def handlers(settings: Settings) -> dict[str, ReminderHandler]:
+    @prefetching(prefetch)
     async def unanswered(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
         await remind(session, reminder, now, settings=settings, answer=Answer.NONE)
 
+    @prefetching(prefetch)
     async def starting(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
         await remind(session, reminder, now, settings=settings, answer=Answer.ATTEND)
 

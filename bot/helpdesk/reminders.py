@@ -10,9 +10,10 @@ Answering or closing the ticket cancels both. Both respect quiet hours: a
 citizen's question is not worth waking someone at night.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.helpdesk import render
@@ -22,14 +23,21 @@ from bot.helpdesk.service import REMINDER_KIND, answerers, card_ref, support_mem
 from bot.i18n import use_locale
 from bot.outbox.service import enqueue
 from bot.reminders.models import Reminder
+from bot.reminders.service import prefetching
 from bot.roster.service import leaders_of
 
 ReminderHandler = Callable[[AsyncSession, Reminder, datetime], Awaitable[None]]
 
 
+async def prefetch(session: AsyncSession, batch: Sequence[Reminder], now: datetime) -> object:
+    """The batch's tickets in one query (see bot.reminders.service.prefetching)."""
+    return list(await session.scalars(select(Ticket).where(Ticket.id.in_({reminder.subject_id for reminder in batch}))))
+
+
 def reminder_handlers(desk: HelpDesk) -> dict[str, ReminderHandler]:
     """For bot.telegram.app.reminder_handlers."""
 
+    @prefetching(prefetch)
     async def handle(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
         await remind(session, desk, reminder, now)
 

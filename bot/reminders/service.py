@@ -8,8 +8,8 @@ that fall in quiet hours are put back until they end, and each of the others
 is marked done by a conditional UPDATE (so two processes never both take it)
 and handed to the handler registered for its kind: the messages a reminder
 produces are committed exactly when it is marked done. If anything in a batch
-fails, the batch is rolled back and handled again with a savepoint per
-reminder, so a failing handler is rolled back alone and its reminder stays
+fails, the batch is rolled back and handled again one reminder per
+transaction, so a failing handler is rolled back alone and its reminder stays
 pending for the next sweep, while the others are sent once. A handler may
 carry a `prefetch` (see `prefetching`) that loads what a whole batch of its
 kind needs in a few queries, instead of a few per reminder.
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.config import QuietHours
 from bot.reminders.models import Reminder, ReminderStatus
+from bot.roster.models import Member, Person
 from bot.storage import Storage, storage_unavailable
 
 log = logging.getLogger("dieuphoi.reminders")
@@ -45,8 +46,8 @@ def prefetching(prefetch: Prefetch) -> Callable[[ReminderHandler], ReminderHandl
     batch run, in the same transaction, and keeps what it returns (the rows it loaded)
     until the batch is done: the session's identity map holds objects only weakly, and
     while they are alive the handler's `session.get(...)` finds them without a query.
-    It is only a shortcut: a failing prefetch is logged and the handlers load what they
-    need.
+    It is only a shortcut: if it fails, the batch is handled again one reminder at a
+    time, without prefetches.
     """
 
     def attach(handler: ReminderHandler) -> ReminderHandler:
@@ -54,6 +55,17 @@ def prefetching(prefetch: Prefetch) -> Callable[[ReminderHandler], ReminderHandl
         return handler
 
     return attach
+
+
+async def people_of_teams(session: AsyncSession, batch: Sequence[Reminder]) -> list[Person]:
+    """For a prefetch: the `people` rows (language choices) of every member of the batch's teams, in one
+    query. Kept alive, they let `session.get(Person, telegram_id)`, which finds the language of each
+    person a reminder tells, answer without a query. Teams are small: a few dozen members."""
+    team_ids = {reminder.team_id for reminder in batch}
+    if not team_ids:
+        return []
+    members = select(Member.telegram_id).where(Member.team_id.in_(team_ids), Member.telegram_id.is_not(None))
+    return list(await session.scalars(select(Person).where(Person.telegram_id.in_(members))))
 
 
 async def schedule(
@@ -143,17 +155,17 @@ class Sweeper:
             return first is not None
 
     async def _batch(self, failed: set[int]) -> tuple[int, int]:
-        """One batch in one transaction; if anything in it fails, the batch again with a savepoint per reminder."""
+        """One batch in one transaction; if anything in it fails, the batch again one reminder at a time."""
         try:
-            return await self._take_and_handle(failed, careful=False)
+            return await self._take_and_handle(failed)
         except Exception as error:
             if storage_unavailable(error):
                 raise  # rolled back: nothing lost, nothing sent; the next sweep tries again
             log.warning("a batch of reminders failed (%s: %s); handling it again, each reminder on its own",
                         type(error).__name__, error)
-        return await self._take_and_handle(failed, careful=True)
+        return await self._one_by_one(failed)
 
-    async def _take_and_handle(self, failed: set[int], *, careful: bool) -> tuple[int, int]:
+    async def _take_and_handle(self, failed: set[int]) -> tuple[int, int]:
         """Take a batch of due reminders and handle it in one transaction: (how many taken, how many sent).
 
         One SELECT takes the batch: on PostgreSQL FOR UPDATE SKIP LOCKED locks its rows
@@ -161,9 +173,7 @@ class Sweeper:
         transaction holds the write lock from its BEGIN. Each reminder is then marked
         done by a conditional UPDATE just before its handler runs: a reminder an earlier
         handler of the batch cancelled is skipped, one it moved is seen moved (as if
-        handled one by one). Careful, each reminder runs in a savepoint: a handler that
-        raises is rolled back alone, its reminder left pending for the next sweep (and
-        skipped by this one), and the others of the batch go on.
+        handled one by one).
         """
         now, sent = self.clock.now(), 0
         async with self.storage.transaction() as session:
@@ -172,17 +182,37 @@ class Sweeper:
                 query = query.where(Reminder.id.not_in(failed))
             batch = list(await session.scalars(query))
             ready = self._hold_quiet(batch, now)
-            loaded = await self._prefetch(session, ready, now, careful=careful)  # kept alive until the batch ends
+            loaded = await self._prefetch(session, ready, now)  # kept alive until the batch is done
             for reminder in ready:
-                if careful:
-                    outcome = await self._run_alone(session, reminder, now)
-                    if outcome is None:
-                        failed.add(reminder.id)
-                else:
-                    outcome = await self._run(session, reminder, now)
-                sent += bool(outcome)
+                sent += await self._run(session, reminder, now)
             del loaded
         return len(batch), sent
+
+    async def _one_by_one(self, failed: set[int]) -> tuple[int, int]:
+        """The batch again, each reminder in a transaction of its own: a handler that fails is rolled
+        back alone, its reminder left pending for the next sweep (and skipped by this one)."""
+        now, sent = self.clock.now(), 0
+        async with self.storage.read() as session:
+            query = self._due(now).with_only_columns(Reminder.id).limit(BATCH)
+            if failed:
+                query = query.where(Reminder.id.not_in(failed))
+            ids = list(await session.scalars(query))
+        for reminder_id in ids:
+            which = f"id {reminder_id}"
+            try:
+                async with self.storage.transaction() as session:
+                    reminder = await session.get(Reminder, reminder_id)
+                    if reminder is None or reminder.status != ReminderStatus.PENDING:
+                        continue  # taken by another process meanwhile
+                    which = f"kind {reminder.kind}, step {reminder.step}, id {reminder_id}"
+                    if self._hold_quiet([reminder], now):
+                        sent += await self._run(session, reminder, now)
+            except Exception as error:
+                if storage_unavailable(error):
+                    raise
+                log.exception("reminder handler failed (%s); left for the next sweep", which)
+                failed.add(reminder_id)
+        return len(ids), sent
 
     def _hold_quiet(self, batch: list[Reminder], now: datetime) -> list[Reminder]:
         """Put back those falling in quiet hours until they end; the others, in order."""
@@ -213,40 +243,14 @@ class Sweeper:
         await handler(session, reminder, now)
         return True
 
-    async def _run_alone(self, session: AsyncSession, reminder: Reminder, now: datetime) -> bool | None:
-        """`_run` in a savepoint; None when the handler failed (its work and the claim rolled back)."""
-        reminder_id, kind, step = reminder.id, reminder.kind, reminder.step
-        try:
-            async with session.begin_nested():
-                return await self._run(session, reminder, now)
-        except Exception as error:
-            if storage_unavailable(error):
-                raise
-            log.exception("reminder handler failed: kind %s, step %s, id %s; left for the next sweep",
-                          kind, step, reminder_id)
-            return None
-
-    async def _prefetch(self, session: AsyncSession, reminders: list[Reminder], now: datetime, *,
-                        careful: bool) -> list[object]:
-        """Let each kind's handler load what the whole batch needs in a few queries (see `prefetching`).
-
-        Careful, each prefetch runs in a savepoint and one that fails is only logged."""
+    async def _prefetch(self, session: AsyncSession, reminders: list[Reminder], now: datetime) -> list[object]:
+        """Let each kind's handler load what the whole batch needs in a few queries (see `prefetching`)."""
         loaded: list[object] = []
         by_kind: dict[str, list[Reminder]] = {}
         for reminder in reminders:
             by_kind.setdefault(reminder.kind, []).append(reminder)
         for kind, group in by_kind.items():
             prefetch = getattr(self.handlers.get(kind), "prefetch", None)
-            if prefetch is None:
-                continue
-            if not careful:
+            if prefetch is not None:
                 loaded.append(await prefetch(session, group, now))
-                continue
-            try:
-                async with session.begin_nested():
-                    loaded.append(await prefetch(session, group, now))
-            except Exception as error:
-                if storage_unavailable(error):
-                    raise
-                log.exception("reminder prefetch failed for kind %s; its handlers load what they need", kind)
         return loaded

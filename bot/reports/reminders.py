@@ -6,6 +6,7 @@ the database, are sent exactly once across restarts and processes, and wait
 for quiet hours to end. Each looks at who is still missing when it fires.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,16 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.durations import parse_duration
 from bot.reminders.models import Reminder
-from bot.reminders.service import ReminderHandler
+from bot.reminders.service import ReminderHandler, people_of_teams, prefetching
 from bot.reports import render
 from bot.reports.models import Obligation, ReportPeriod
 from bot.reports.notify import tell
-from bot.reports.service import REMINDER_KIND, fields_of, period_status
+from bot.reports.service import REMINDER_KIND, fields_coded, period_status
 from bot.roster.models import Member, Role
 from bot.roster.service import team_members
 
 
+async def prefetch(session: AsyncSession, batch: Sequence[Reminder], now: datetime) -> object:
+    """The batch's periods and the language choices of their teams' people (see prefetching)."""
+    periods = list(await session.scalars(
+        select(ReportPeriod).where(ReportPeriod.id.in_({reminder.subject_id for reminder in batch}))))
+    return periods, await people_of_teams(session, batch)
+
+
 def report_reminders(settings: Settings) -> dict[str, ReminderHandler]:
+    @prefetching(prefetch)
     async def handle(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
         period = await session.get(ReportPeriod, reminder.subject_id)
         if period is None or period.team_id != reminder.team_id:
@@ -43,12 +52,13 @@ async def remind_missing(session: AsyncSession, period: ReportPeriod, step: str,
         return 0  # held back by quiet hours past the deadline: the deadline's own notice says it
     status = await period_status(session, period)
     zone, told = settings.zone, 0
+    codes: dict[int, list[str]] = {}  # what each person answers, read once for all of them
+    if step == "open" and status.missing:
+        codes = {member_id: field_codes for member_id, field_codes in await session.execute(
+            select(Obligation.member_id, Obligation.field_codes).where(Obligation.period_id == period.id))}
     for member in status.missing:
         if step == "open":
-            obligation = await session.scalar(select(Obligation).where(
-                Obligation.period_id == period.id, Obligation.member_id == member.id))
-            assert obligation is not None
-            fields = fields_of(period, obligation)
+            fields = fields_coded(period, codes[member.id])
             render_message = lambda: render.opened_notice(period, fields, zone)  # noqa: E731
         elif step == "due":
             render_message = lambda: render.due_notice(period)  # noqa: E731

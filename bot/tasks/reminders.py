@@ -19,16 +19,15 @@ Urgent (khẩn) tasks' reminders ignore quiet hours. A handler re-checks the
 task when it runs and stays silent when the reminder no longer applies.
 """
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.durations import format_duration
 from bot.reminders import service as reminders
 from bot.reminders.models import Reminder, ReminderStatus
-from bot.roster.models import Member, Person, Role
 from bot.tasks import notify, render
 from bot.tasks.models import Priority, Task, TaskAssignee, TaskStatus, TaskUpdate, UpdateKind
 from bot.tasks.rules import TaskRules
@@ -186,37 +185,17 @@ def _history(session: AsyncSession, task: Task, kind: UpdateKind, now: datetime,
 # ------------------------------------------------------------------ a sweep's batch, loaded at once
 
 
-async def prefetch_deadline(session: AsyncSession, reminders: Sequence[Reminder], now: datetime) -> object:
+async def prefetch_deadline(session: AsyncSession, batch: Sequence[Reminder], now: datetime) -> object:
     """The batch's tasks with everything their handlers read, in a few queries for all of them
     (see bot.reminders.service.prefetching)."""
-    tasks = list(await session.scalars(select(Task).where(Task.id.in_({r.subject_id for r in reminders}))))
-    return tasks, await _prefetch_people(session, tasks)
+    people = await reminders.people_of_teams(session, batch)
+    return people, list(await session.scalars(select(Task).where(Task.id.in_({r.subject_id for r in batch}))))
 
 
-async def prefetch_ack(session: AsyncSession, reminders: Sequence[Reminder], now: datetime) -> object:
-    assignees = list(await session.scalars(
-        select(TaskAssignee).where(TaskAssignee.id.in_({r.subject_id for r in reminders}))))
-    tasks = {assignee.task for assignee in assignees}
-    return assignees, await _prefetch_people(session, tasks, [assignee.member for assignee in assignees])
-
-
-async def _prefetch_people(session: AsyncSession, tasks: Iterable[Task],
-                           members: list[Member] | None = None) -> list[Person]:
-    """The language choices (Person rows) of everyone a task's reminder may tell: its people (by default
-    those carrying it out), its author and the team's leaders; `notify.member_locale` then finds them in
-    the session instead of asking one by one."""
-    tasks = list(tasks)
-    if not tasks:
-        return []
-    if members is None:
-        members = [a.member for task in tasks for a in task.current]
-    members = members + [task.created_by for task in tasks if task.created_by]
-    telegram_ids = {m.telegram_id for m in members if m.telegram_id is not None}
-    leaders = select(Member.telegram_id).where(
-        Member.team_id.in_({task.team_id for task in tasks}), Member.active.is_(True),
-        Member.role.in_([Role.LEADER, Role.DEPUTY]), Member.telegram_id.is_not(None))
-    return list(await session.scalars(select(Person).where(or_(Person.telegram_id.in_(telegram_ids),
-                                                               Person.telegram_id.in_(leaders)))))
+async def prefetch_ack(session: AsyncSession, batch: Sequence[Reminder], now: datetime) -> object:
+    people = await reminders.people_of_teams(session, batch)
+    return people, list(await session.scalars(
+        select(TaskAssignee).where(TaskAssignee.id.in_({r.subject_id for r in batch}))))
 
 
 def reminder_handlers(rules: TaskRules) -> dict[str, ReminderHandler]:
