@@ -123,8 +123,7 @@ async def _add(session: AsyncSession, rows: list[OutboxMessage], dedupe_key: str
 
     The keyed row (the last) is inserted with ON CONFLICT DO NOTHING: a second
     process racing for the same key waits for the first and then adds nothing,
-    and no savepoint is needed (on SQLite a savepoint opened before any write
-    would commit the caller's work early).
+    without the savepoint that catching a unique violation would need.
     """
     if dedupe_key is not None:
         if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
