@@ -18,12 +18,15 @@ Sections
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.convening.digest import ComingConvocation, coming_for_digest
 from bot.helpdesk.digest import HelpdeskDigest, helpdesk_digest
+from bot.helpdesk.knowledge import SHIPPED_FILE, Knowledge, load_knowledge
 from bot.reports.models import ReportPeriod, Submission
 from bot.reports.service import PeriodStatus, period_fields, period_status
 from bot.reports.types import FieldSpec
@@ -104,8 +107,16 @@ class Digest:
     helpdesk: HelpdeskDigest | None = None
 
 
+@lru_cache(maxsize=4)
+def knowledge_file(path: str | Path = SHIPPED_FILE) -> Knowledge:
+    """The help desk's knowledge file (DIEUPHOI_FAQ, else the shipped one), read once per process: it names
+    the most asked questions, and reading its YAML took most of the time of gathering a weekly digest."""
+    return load_knowledge(path)
+
+
 async def build_digest(session: AsyncSession, team_id: int, *, since: datetime, until: datetime, kind: str,
-                       include_open: bool = True) -> Digest:
+                       include_open: bool = True, knowledge: Knowledge | None = None) -> Digest:
+    """`knowledge` names the help desk's most asked entries (default: the shipped file)."""
     team = await session.get(Team, team_id)
     assert team is not None
     digest = Digest(team=team, kind=kind, since=since, until=until)
@@ -117,7 +128,8 @@ async def build_digest(session: AsyncSession, team_id: int, *, since: datetime, 
     digest.tasks = await task_digest(session, team_id, since=since, now=until)
     digest.secondments = await pending_for_digest(session, team_id, now=until)
     digest.convocations = await coming_for_digest(session, team_id, now=until)
-    digest.helpdesk = await helpdesk_digest(session, team_id, since=since, now=until)
+    digest.helpdesk = await helpdesk_digest(session, team_id, since=since, now=until,
+                                            knowledge=knowledge or knowledge_file())
     return digest
 
 

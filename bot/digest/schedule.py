@@ -24,11 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.digest.build import Digest, build_digest
+from bot.digest.build import Digest, build_digest, knowledge_file
 from bot.digest.chart import digest_chart
 from bot.digest.models import DigestRun
 from bot.digest.spreadsheet import digest_workbook
 from bot.digest.text import digest_text
+from bot.helpdesk.knowledge import SHIPPED_FILE
 from bot.i18n import gettext as _
 from bot.i18n import use_locale
 from bot.outbox.service import Attachment, enqueue, enqueue_file
@@ -86,7 +87,8 @@ class DigestSchedule:
         async with self.storage.transaction() as session:
             if not await _claim(session, team_id, kind, instant, now):
                 return False
-            digest = await build_digest(session, team_id, since=instant - kind.window, until=instant, kind=kind.name)
+            digest = await build_digest(session, team_id, since=instant - kind.window, until=instant, kind=kind.name,
+                                        knowledge=knowledge_file(self.settings.faq or SHIPPED_FILE))
             roles = {Role(role) for role in self.settings.digest_to}
             for member in await team_members(session, team_id, roles=roles):
                 await send_digest(session, member, digest, now=now, settings=self.settings,
@@ -146,5 +148,6 @@ async def digest_now(session: AsyncSession, member: Member, *, now: datetime, da
                      settings: Settings, locale: str) -> None:
     """`/tonghop`: the digest of the last `days` days, to the person who asked."""
     digest = await build_digest(session, member.team_id, since=now - timedelta(days=days), until=now,
-                                kind="weekly" if days >= 7 else "on_demand")
+                                kind="weekly" if days >= 7 else "on_demand",
+                                knowledge=knowledge_file(settings.faq or SHIPPED_FILE))
     await send_digest(session, member, digest, now=now, settings=settings, locale=locale)

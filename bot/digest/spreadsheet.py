@@ -16,7 +16,7 @@ from bot.i18n import current_locale
 from bot.i18n import gettext as _
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 INTEGER = "#,##0"
 DECIMAL = "#,##0.0#"
@@ -29,8 +29,9 @@ def digest_workbook(digest: Digest, zone: ZoneInfo) -> bytes:
     # Imported here: openpyxl brings numpy and Pillow (~15 MB resident), needed only when a digest is built.
     from openpyxl import Workbook
 
-    book = Workbook()
-    book.remove(book.active)
+    # Write-only: each row goes to a temporary file as it is written instead of staying in memory as cell
+    # objects (a year's export has about 100,000 rows; the whole workbook in memory took a gigabyte).
+    book = Workbook(write_only=True)
     _reports(book.create_sheet(_("Báo cáo")), digest, zone)
     _figures(book.create_sheet(_("Số liệu")), digest, zone)
     _values(book.create_sheet(_("Chi tiết số liệu")), digest, zone)
@@ -51,34 +52,50 @@ def local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     return moment.astimezone(zone).replace(tzinfo=None) if moment else None
 
 
-def _sheet(sheet: "Worksheet", headers: Sequence[str], rows: Sequence[Sequence[Any]],
-           formats: dict[int, str] | None = None) -> None:
+def _sheet(sheet: "WriteOnlyWorksheet", headers: Sequence[str], rows: Sequence[Sequence[Any]],
+           formats: dict[int, str] | None = None, *, kinds: Sequence[str] = (),
+           kind_columns: Sequence[int] = ()) -> None:
+    """Bold headers, frozen under the first row, columns as wide as their longest value (at most 60);
+    `formats` number-formats whole columns, `kinds` (one per row) the `kind_columns` of each row: whole
+    numbers for integer fields, one or two decimals otherwise. A formatted cell keeps its format when empty."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        sheet.append(list(row))
-    for column, number_format in (formats or {}).items():
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = number_format
+    # A write-only sheet writes its size, frozen panes and column widths before the first row.
+    last = get_column_letter(len(headers))
+    sheet.calculate_dimension = lambda: f"A1:{last}{len(rows) + 1}"  # read by openpyxl's writer, as for a sheet
+    sheet.freeze_panes = "A2"
     for column, header in enumerate(headers, start=1):
         values = [len(str(header))] + [len(str(row[column - 1])) for row in rows if row[column - 1] is not None]
         sheet.column_dimensions[get_column_letter(column)].width = min(max(values) + 2, 60)
-    sheet.freeze_panes = "A2"
+
+    def styled(number_format: str) -> Any:
+        cell = WriteOnlyCell(sheet)
+        cell.number_format = number_format
+        return cell
+
+    head = []
+    for header in headers:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        head.append(cell)
+    sheet.append(head)
+    # One styled cell per column and format, given each row's value in turn: the sheet writes a row out as
+    # soon as it is appended, so the same cell serves every row.
+    by_column = {column: styled(number_format) for column, number_format in (formats or {}).items()}
+    by_kind = {kind: {**by_column, **{column: styled(INTEGER if kind == "integer" else DECIMAL)
+                                      for column in kind_columns}} for kind in set(kinds)}
+    for index, row in enumerate(rows):
+        values = list(row)
+        for column, cell in (by_kind[kinds[index]] if kinds else by_column).items():
+            cell.value = values[column - 1]
+            values[column - 1] = cell
+        sheet.append(values)
 
 
-def _numbers(sheet: "Worksheet", kinds: Sequence[str], columns: Sequence[int]) -> None:
-    """Whole numbers for integer fields, one or two decimals for percents, row by row."""
-    for row, kind in enumerate(kinds, start=2):
-        for column in columns:
-            sheet.cell(row=row, column=column).number_format = INTEGER if kind == "integer" else DECIMAL
-
-
-def _reports(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
+def _reports(sheet: "WriteOnlyWorksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = []
     for status in digest.reports:
         period = status.period
@@ -92,7 +109,7 @@ def _reports(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
                    _("Số lần sửa")], rows, {2: MOMENT, 5: MOMENT, 6: INTEGER})
 
 
-def _figures(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
+def _figures(sheet: "WriteOnlyWorksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = []
     for table in digest.figures:
         for figure in table.figures:
@@ -100,13 +117,13 @@ def _figures(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
             rows.append([table.period.shown_title(current_locale()), local(table.period.due_at, zone),
                          figure.field.shown_label(current_locale()), figure.value, figure.previous, figure.change,
                          ratio, ", ".join(figure.reporters)])
-    _sheet(sheet, [_("Báo cáo"), _("Kỳ (hạn nộp)"), _("Chỉ tiêu"), _("Giá trị"), _("Kỳ trước"), _("Thay đổi"),
-                   _("Thay đổi (%)"), _("Người báo cáo")], rows, {2: MOMENT, 7: PERCENT})
     kinds = [figure.field.kind for table in digest.figures for figure in table.figures]
-    _numbers(sheet, kinds, columns=(4, 5, 6))
+    _sheet(sheet, [_("Báo cáo"), _("Kỳ (hạn nộp)"), _("Chỉ tiêu"), _("Giá trị"), _("Kỳ trước"), _("Thay đổi"),
+                   _("Thay đổi (%)"), _("Người báo cáo")], rows, {2: MOMENT, 7: PERCENT},
+           kinds=kinds, kind_columns=(4, 5, 6))
 
 
-def _values(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
+def _values(sheet: "WriteOnlyWorksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = []
     for item in digest.values:
         value = item.submission.values[item.field.code]
@@ -117,17 +134,17 @@ def _values(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
                      item.submission.member.full_name, local(item.submission.submitted_at, zone),
                      _("Có") if item.submission.late else _("Không")])
     _sheet(sheet, [_("Báo cáo"), _("Hạn nộp"), _("Chỉ tiêu"), _("Mã"), _("Giá trị"), _("Người báo cáo"),
-                   _("Thời điểm nộp"), _("Nộp muộn")], rows, {2: MOMENT, 7: MOMENT})
-    _numbers(sheet, [item.field.kind for item in digest.values], columns=(5,))
+                   _("Thời điểm nộp"), _("Nộp muộn")], rows, {2: MOMENT, 7: MOMENT},
+           kinds=[item.field.kind for item in digest.values], kind_columns=(5,))
 
 
-def _notes(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
+def _notes(sheet: "WriteOnlyWorksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = [[note.period.shown_title(current_locale()), note.field.shown_label(current_locale()),
              note.member.full_name, note.text, local(note.at, zone)] for note in digest.notes]
     _sheet(sheet, [_("Báo cáo"), _("Mục"), _("Người báo cáo"), _("Nội dung"), _("Thời điểm nộp")], rows, {5: MOMENT})
 
 
-def _tasks(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
+def _tasks(sheet: "WriteOnlyWorksheet", digest: Digest, zone: ZoneInfo) -> None:
     tasks = digest.tasks
     groups = [(_("Mới giao"), tasks.new), (_("Hoàn thành"), tasks.done), (_("Quá hạn"), tasks.overdue),
               (_("Vướng mắc"), tasks.blocked)]
@@ -141,14 +158,14 @@ def _tasks(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
                    _("Thời điểm")], rows, {4: MOMENT, 5: DECIMAL, 7: MOMENT})
 
 
-def _secondments(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
+def _secondments(sheet: "WriteOnlyWorksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = [[item.number, ", ".join(item.people), item.starts_on, item.ends_on, item.proposer_name,
              local(item.submitted_at, zone)] for item in digest.secondments or []]
     _sheet(sheet, [_("Số"), _("Người được đề nghị trưng dụng"), _("Từ ngày"), _("Đến ngày"), _("Người đề nghị"),
                    _("Gửi lúc")], rows, {1: INTEGER, 3: DAY, 4: DAY, 6: MOMENT})
 
 
-def _convocations(sheet: "Worksheet", digest: Digest, zone: ZoneInfo) -> None:
+def _convocations(sheet: "WriteOnlyWorksheet", digest: Digest, zone: ZoneInfo) -> None:
     rows = [[local(item.starts_at, zone), item.content, item.place, item.attending, item.absent, item.unanswered]
             for item in digest.convocations or []]
     _sheet(sheet, [_("Thời gian"), _("Nội dung"), _("Địa điểm"), _("Tham gia"), _("Vắng"), _("Chưa trả lời")], rows,

@@ -86,6 +86,33 @@ async def test_figures_are_the_stored_values_against_the_previous_period(storage
     assert workbook["Số liệu"]["B2"].number_format == "dd/mm/yyyy hh:mm"
 
 
+async def test_the_workbook_layout(storage: Storage, three_weeks: int) -> None:
+    """Written row by row (openpyxl's write-only mode): bold wrapped headers, frozen under the first row,
+    columns sized to their values, formats on every row of a formatted column, empty cells included."""
+    until = FRIDAYS[2] + timedelta(hours=15, minutes=30)
+    async with storage.read() as session:
+        digest = await build_digest(session, three_weeks, since=until - timedelta(days=1), until=until, kind="daily")
+    with use_locale("vi"):
+        data = digest_workbook(digest, ZONE)
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Báo cáo", "Số liệu", "Chi tiết số liệu", "Sự cố, kiến nghị", "Nhiệm vụ", "Trưng dụng",
+                               "Triệu tập"]
+    reports = book["Báo cáo"]
+    assert reports.freeze_panes == "A2"
+    assert all(cell.font.b and cell.alignment.wrap_text and cell.alignment.vertical == "top" for cell in reports[1])
+    rows = list(reports.iter_rows(min_row=2))
+    missing = [row for row in rows if row[3].value == "Chưa nộp"]
+    assert len(missing) == 3 and all(row[4].value is None and row[4].number_format == "dd/mm/yyyy hh:mm"
+                                     and row[5].number_format == "#,##0" for row in missing)
+    names = [len(row[2].value) for row in rows]
+    assert reports.column_dimensions["C"].width == max(names + [len("Người báo cáo")]) + 2
+    kinds = {row[3].value: row[4].number_format for row in book["Chi tiết số liệu"].iter_rows(min_row=2)}
+    assert (kinds["tc_mui"], kinds["tc_tyle"]) == ("#,##0", "#,##0.0#")
+    streamed = load_workbook(io.BytesIO(data), read_only=True)  # reads the size the sheet declares
+    assert streamed["Báo cáo"].calculate_dimension() == f"A1:F{len(rows) + 1}"
+    assert streamed["Triệu tập"].calculate_dimension() == "A1:F1"
+
+
 async def test_in_english_the_labels_follow(storage: Storage, three_weeks: int) -> None:
     until = FRIDAYS[2] + timedelta(days=1)
     async with storage.read() as session:

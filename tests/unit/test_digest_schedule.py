@@ -2,6 +2,7 @@
 
 import asyncio
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.digest.models import DigestRun
 from bot.digest.schedule import DigestSchedule
+from bot.helpdesk.models import Lookup, LookupKind
 from bot.outbox.models import Kind, OutboxMessage
 from bot.storage import Storage
 from tests.unit.test_report_service import team  # noqa: F401  (the fixture)
@@ -52,3 +54,29 @@ async def test_two_processes_send_a_digest_once(storage: Storage, team: int) -> 
     assert sorted((m.chat_id, str(m.kind)) for m in outbox) == [
         (1000, Kind.DOCUMENT), (1000, Kind.SEND), (1001, Kind.DOCUMENT), (1001, Kind.SEND)]
     assert await first.run_due(local(27, 7, 30) + timedelta(seconds=5)) == 1  # the next day's
+
+
+OWN_FAQ = """\
+categories:
+  - {id: hours, title: "Giờ làm việc", order: 1}
+entries:
+  - id: office_hours
+    category: hours
+    question: "Tổ hỗ trợ làm việc mấy giờ?"
+    phrasings: ["may gio lam viec", "gio lam viec"]
+    answer: "Từ 7 giờ đến 22 giờ mỗi ngày."
+"""
+
+
+async def test_the_most_asked_questions_come_from_dieuphoi_faq(storage: Storage, team: int,  # noqa: F811
+                                                               tmp_path: Path) -> None:
+    path = tmp_path / "faq.yaml"
+    path.write_text(OWN_FAQ, encoding="utf-8")
+    async with storage.transaction() as session:
+        session.add_all([Lookup(team_id=team, kind=LookupKind.CONFIDENT, entry_id="office_hours", at=local(25, 10))
+                         for _ in range(3)])
+    assert await schedule(storage, faq=path).run_due(local(26, 7, 30)) == 1
+    async with storage.read() as session:
+        text = await session.scalar(select(OutboxMessage.text).where(
+            OutboxMessage.ref == "digest", OutboxMessage.chat_id == 1000, OutboxMessage.kind == Kind.SEND))
+    assert text is not None and "1. Tổ hỗ trợ làm việc mấy giờ? (3)" in text
