@@ -185,16 +185,21 @@ def aggregate(spec: FieldSpec, submissions: Sequence[Submission]) -> float | Non
 
 async def _figures(session: AsyncSession, team_id: int, until: datetime) -> tuple[list[FigureTable], list[Series]]:
     """For each report type with numbers: the latest reported period against the one before, and the series."""
+    due = (ReportPeriod.team_id == team_id) & (ReportPeriod.due_at <= until)
     periods = list(await session.scalars(
-        select(ReportPeriod).where(ReportPeriod.team_id == team_id, ReportPeriod.due_at <= until)
-        .order_by(ReportPeriod.due_at.desc(), ReportPeriod.id.desc())))
-    submissions: dict[int, list[Submission]] = {}
-    for submission in await _submissions(session, [p.id for p in periods]):
-        submissions.setdefault(submission.period_id, []).append(submission)
-    by_type: dict[str, list[ReportPeriod]] = {}
+        select(ReportPeriod).where(due).order_by(ReportPeriod.due_at.desc(), ReportPeriod.id.desc())))
+    # Which periods have submissions: one grouped query, not every submission of the team's history.
+    reported_ids = set(await session.scalars(
+        select(Submission.period_id).join(ReportPeriod, ReportPeriod.id == Submission.period_id).where(due)
+        .group_by(Submission.period_id)))
+    by_type: dict[str, list[ReportPeriod]] = {}  # the latest CHART_PERIODS reported periods of each type
     for period in periods:
-        if submissions.get(period.id) and any(spec.numeric for spec in period_fields(period)):
+        if (period.id in reported_ids and len(by_type.get(period.type_code, ())) < CHART_PERIODS
+                and any(spec.numeric for spec in period_fields(period))):
             by_type.setdefault(period.type_code, []).append(period)
+    submissions: dict[int, list[Submission]] = {}
+    for submission in await _submissions(session, [p.id for reported in by_type.values() for p in reported]):
+        submissions.setdefault(submission.period_id, []).append(submission)
     tables, series = [], []
     for reported in by_type.values():
         latest, previous = reported[0], (reported[1] if len(reported) > 1 else None)

@@ -9,10 +9,13 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.dataset import build_year
+from bot.digest.build import CHART_PERIODS, Figure, FigureTable, Series, _figures, aggregate
+from bot.reports.models import ReportPeriod, Submission
+from bot.reports.service import period_fields
 from bot.roster.models import Member
 from bot.storage import Storage
 from bot.tasks.digest import DigestTask, TaskDigest, task_digest
@@ -63,15 +66,45 @@ async def reference_task_digest(session: AsyncSession, team_id: int, *, since: d
     return digest
 
 
+async def reference_figures(session: AsyncSession, team_id: int,
+                            until: datetime) -> tuple[list[FigureTable], list[Series]]:
+    periods = list(await session.scalars(
+        select(ReportPeriod).where(ReportPeriod.team_id == team_id, ReportPeriod.due_at <= until)
+        .order_by(ReportPeriod.due_at.desc(), ReportPeriod.id.desc())))
+    submissions: dict[int, list[Submission]] = {}
+    for submission in await session.scalars(select(Submission).where(Submission.period_id.in_([p.id for p in periods]))
+                                            .order_by(Submission.id)):
+        submissions.setdefault(submission.period_id, []).append(submission)
+    by_type: dict[str, list[ReportPeriod]] = {}
+    for period in periods:
+        if submissions.get(period.id) and any(spec.numeric for spec in period_fields(period)):
+            by_type.setdefault(period.type_code, []).append(period)
+    tables, series = [], []
+    for reported in by_type.values():
+        latest, previous = reported[0], (reported[1] if len(reported) > 1 else None)
+        figures = []
+        for spec in (s for s in period_fields(latest) if s.numeric):
+            reporters = tuple(s.member.full_name for s in submissions[latest.id] if spec.code in s.values)
+            figures.append(Figure(spec, aggregate(spec, submissions[latest.id]),
+                                  aggregate(spec, submissions[previous.id]) if previous else None, reporters))
+        tables.append(FigureTable(latest, previous, figures))
+        recent = list(reversed(reported[:CHART_PERIODS]))
+        for spec in (s for s in period_fields(latest) if s.main):
+            points = [(p.due_at, value) for p in recent if (value := aggregate(spec, submissions[p.id])) is not None]
+            if points:
+                series.append(Series(spec, points))
+    return tables, series
+
+
 # --- a small year with the awkward cases added --------------------------------------------------------------
 
 
 @pytest.fixture
 async def year(storage: Storage) -> Storage:
-    """1,500 tasks over a year (bench/dataset.py), plus: blocked tasks with more than five 'blocked' updates,
-    some without words; tasks with support members and with a replaced member; escalated tasks; open tasks
-    without a deadline."""
-    await build_year(storage, now=NOW, tasks=1_500, updates=7_500, periods=3)
+    """1,500 tasks and 12 weekly report periods over a year (bench/dataset.py), plus: blocked tasks with more
+    than five 'blocked' updates, some without words; tasks with support members and with a replaced member;
+    escalated tasks; open tasks without a deadline; a period nobody reported for."""
+    await build_year(storage, now=NOW, tasks=1_500, updates=7_500, periods=12)
     rng = random.Random(6)
     async with storage.transaction() as session:
         members = list(await session.scalars(select(Member.id).where(Member.telegram_id.is_not(None))))
@@ -106,6 +139,8 @@ async def year(storage: Storage) -> Storage:
         await session.execute(update(Task).where(Task.id.in_(opened[:5])).values(escalated_at=NOW - timedelta(hours=3)))
         await session.execute(update(Task).where(Task.id.in_(opened[5:8])).values(deadline_at=None))
         await session.execute(update(Task).where(Task.id == opened[8]).values(priority=str(Priority.URGENT)))
+        silent = await session.scalar(select(ReportPeriod.id).order_by(ReportPeriod.due_at.desc()).offset(1).limit(1))
+        await session.execute(delete(Submission).where(Submission.period_id == silent))
     return storage
 
 
@@ -123,3 +158,16 @@ async def test_task_digest_is_the_orm_computation(year: Storage, days: int) -> N
     async with year.read() as session:
         other = await task_digest(session, 2, since=NOW - timedelta(days=days), now=NOW)
     assert other == TaskDigest()
+
+
+@pytest.mark.parametrize("weeks_ago", [0, 1, 3, 11, 13])
+async def test_figures_are_the_orm_computation(year: Storage, weeks_ago: int) -> None:
+    until = NOW - timedelta(weeks=weeks_ago)
+    async with year.read() as session:  # one session: the same period objects on both sides
+        got = await _figures(session, 1, until)
+        expected = await reference_figures(session, 1, until)
+    assert got == expected
+    if weeks_ago == 0:
+        [table] = got[0]
+        assert table.previous is not None and (table.previous.due_at - table.period.due_at) == timedelta(weeks=-2)
+        assert all(len(line.points) == CHART_PERIODS for line in got[1])
