@@ -41,6 +41,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import Clock
 from bot.metrics import Metrics
@@ -89,6 +90,7 @@ class Delivery:
         self._stopping = False
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
+        self._soonest_ready = poll_seconds  # seconds until a chat held back by pacing may be sent to
         storage.on_outbox_commit(self.wake)
         # Who sends when several processes share the database (None: this one, always).
         self.sender_lock = sender_lock or SenderLock.for_storage(storage)
@@ -145,10 +147,10 @@ class Delivery:
                 log.exception("delivery pass failed")
                 delivered = 0
             if delivered:
-                continue
+                continue  # a chat's next message waits behind the one just sent
             self._idle.set()
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=min(self.poll_seconds, self._soonest_ready))
             except TimeoutError:
                 pass
             self._idle.clear()
@@ -229,11 +231,16 @@ class Delivery:
         if self.storage.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         claimed: list[OutboxMessage] = []
+        self._soonest_ready = self.poll_seconds
         try:
             async with self.storage.transaction() as session:
-                await self._give_up_on_unreachable(session)
+                if await self._any_unreachable(session):
+                    await self._give_up_on_unreachable(session)
                 for row in list(await session.scalars(query)):
-                    if row.id in self._in_flight or self.pacer.chat_ready_in(row.chat_id) > 0:
+                    if row.id in self._in_flight:
+                        continue
+                    if (wait := self.pacer.chat_ready_in(row.chat_id)) > 0:
+                        self._soonest_ready = min(self._soonest_ready, wait)
                         continue
                     if await self._take(session, row, now):
                         claimed.append(row)
@@ -258,8 +265,13 @@ class Delivery:
             log.warning("redelivering outbox %s after an interruption; it may arrive twice", row.id,
                         extra={"fields": {"outbox": row.id, "chat": row.chat_id}})
             self.metrics.count("dieuphoi_sends_total", "redelivered")
-        row.attempts += 1
+        set_committed_value(row, "attempts", row.attempts + 1)  # already written; no second UPDATE
         return True
+
+    @staticmethod
+    async def _any_unreachable(session: AsyncSession) -> bool:
+        """Cheaper than the update below on every pass: most of the time no chat is unreachable."""
+        return await session.scalar(select(UnreachableChat.chat_id).limit(1)) is not None
 
     async def _give_up_on_unreachable(self, session: AsyncSession) -> None:
         """Messages for a chat known to refuse them fail at once, without a call."""
