@@ -11,7 +11,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import inbox
 from bot.clock import Clock, SystemClock
@@ -28,7 +27,7 @@ from bot.reports.reminders import report_reminders
 from bot.reports.schedule import ReportSchedule
 from bot.reports.types import ReportTypesError, load_report_types
 from bot.digest.schedule import DigestSchedule
-from bot.scheduler import build_scheduler, every
+from bot.scheduler import Timer, build_scheduler, every
 from bot.secondment.reminders import handlers as secondment_reminders
 from bot.tasks.reminders import reminder_handlers as task_reminders
 from bot.tasks.rules import TaskRules
@@ -68,7 +67,7 @@ class App:
     menus: Menus
     sender: Sender
     sweeper: Sweeper
-    scheduler: AsyncIOScheduler
+    scheduler: Timer
     metrics: Metrics = field(default_factory=Metrics)
     reports: ReportSchedule | None = None  # opens scheduled report periods
     digests: DigestSchedule | None = None  # sends the scheduled digests
@@ -108,8 +107,7 @@ class App:
         await run_retention(self.storage, self.clock, helpdesk.retention)
 
     async def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        await self.scheduler.stop(timeout=DELIVERY_STOP_SECONDS)  # a sweep under way finishes first
         await self._finish_delivery()
         for task in self.tasks:
             task.cancel()
