@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import create_engine, reading, session_factory
@@ -108,3 +108,17 @@ def storage_unavailable(error: BaseException) -> bool:
     if isinstance(error, (OperationalError, InterfaceError, ConnectionError)):
         return True
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+# PostgreSQL's "try again" errors: serialization_failure, deadlock_detected.
+RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+def lost_a_race(error: BaseException) -> bool:
+    """Another transaction got there first (a unique key taken meanwhile, a deadlock, a
+    serialization failure): the same work, done again from the start, may well succeed."""
+    if isinstance(error, IntegrityError):
+        return True
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) in RETRYABLE_SQLSTATES or \
+        getattr(original, "pgcode", None) in RETRYABLE_SQLSTATES

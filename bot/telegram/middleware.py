@@ -29,12 +29,15 @@ from bot.people import Actor, load_actor, remember_contact
 from bot.permissions import Action
 from bot.reachability import mark_reachable
 from bot.sender import Sender
-from bot.storage import Storage, storage_unavailable
+from bot.storage import Storage, lost_a_race, storage_unavailable
 from bot.telegram.deferred import call_patiently, deferring, send_deferred
 from bot.telegram.menus import Menus
 from bot.ui import Message as Reply
 
 log = logging.getLogger("dieuphoi.updates")
+# Two updates (chats handled side by side, or two processes) may race for the same new row;
+# the loser is rolled back and handled again rather than parked.
+RACE_ATTEMPTS = 3
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -86,20 +89,26 @@ class InboxMiddleware(BaseMiddleware):
                 delay = min(delay * 2, 30.0)
 
     async def _handle(self, handler: Handler, event: Update, data: dict[str, Any]) -> tuple[str, Any]:
-        try:
-            with deferring() as calls:
-                async with self.storage.unit_of_work() as session:
-                    if not await inbox.record(session, event.update_id, now=self.clock.now()):
-                        return "skipped", None
-                    await self._reachable_again(session, event, data)
-                    result = await handler(event, data)
-        except Exception as error:
-            if storage_unavailable(error):
-                raise
-            await self._park(event, data, error)
-            return "parked", None
-        await send_deferred(data["bot"], calls)
-        return "done", result
+        for attempt in range(1, RACE_ATTEMPTS + 1):
+            try:
+                with deferring() as calls:
+                    async with self.storage.unit_of_work() as session:
+                        if not await inbox.record(session, event.update_id, now=self.clock.now()):
+                            return "skipped", None
+                        await self._reachable_again(session, event, data)
+                        result = await handler(event, data)
+            except Exception as error:
+                if storage_unavailable(error) and not lost_a_race(error):
+                    raise
+                if lost_a_race(error) and attempt < RACE_ATTEMPTS:
+                    log.info("update %s lost a race with another transaction (%s); handling it again",
+                             event.update_id, type(error).__name__)
+                    continue
+                await self._park(event, data, error)
+                return "parked", None
+            await send_deferred(data["bot"], calls)
+            return "done", result
+        raise AssertionError("unreachable")
 
     async def _reachable_again(self, session: AsyncSession, event: Update, data: dict[str, Any]) -> None:
         """A person who writes or presses a button in their private chat can be written to again."""

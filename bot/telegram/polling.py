@@ -3,9 +3,10 @@
 aiogram either awaits each update in turn (one chat's slow handler holds up
 everyone) or runs each as a task and fetches the next batch at once, which
 confirms updates to Telegram before they are handled: a crash would lose
-them. Here each getUpdates batch is split by chat; chats are handled
-concurrently, each chat's updates in order, and the next getUpdates (whose
-offset confirms the batch) is sent only when the whole batch is done.
+them. Here each getUpdates batch is split by chat (and person: see
+`by_chat`); the groups are handled concurrently, each group's updates in
+order, and the next getUpdates (whose offset confirms the batch) is sent only
+when the whole batch is done.
 """
 
 import asyncio
@@ -24,19 +25,39 @@ log = logging.getLogger("dieuphoi.polling")
 DEFAULT_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
 
 
-def chat_key(update: Update) -> int | None:
-    """The chat an update belongs to (its user's id when it has no chat); None if neither."""
+def keys(update: Update) -> list[str]:
+    """What an update touches that another one handled at the same time must not: its chat, its person."""
     context = UserContextMiddleware.resolve_event_context(update)
+    found = []
     if context.chat is not None:
-        return context.chat.id
-    return context.user.id if context.user is not None else None
+        found.append(f"chat:{context.chat.id}")
+    if context.user is not None:
+        found.append(f"user:{context.user.id}")
+    return found or [f"update:{update.update_id}"]
 
 
 def by_chat(updates: list[Update]) -> list[list[Update]]:
-    """Updates grouped by chat, each group in arrival order."""
-    groups: dict[int | None, list[Update]] = defaultdict(list)
+    """Updates grouped so that two sharing a chat or a person fall in one group, each in arrival order.
+
+    A person writing in a group and in private, or a group upgraded to a supergroup (its
+    last update in the old chat, the first in the new), touch the same rows: handled one
+    after the other, they never race.
+    """
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
     for update in updates:
-        groups[chat_key(update)].append(update)
+        first, *others = keys(update)
+        for other in others:
+            parent[root(other)] = root(first)
+    groups: dict[str, list[Update]] = defaultdict(list)
+    for update in updates:
+        groups[root(keys(update)[0])].append(update)
     return list(groups.values())
 
 

@@ -6,13 +6,13 @@ from typing import Any
 
 from aiogram.types import Chat, Message, Update, User
 
-from bot.telegram.polling import BatchDispatcher, by_chat, chat_key
+from bot.telegram.polling import BatchDispatcher, by_chat
 
 
-def message_update(update_id: int, chat_id: int, text: str) -> Update:
-    message = Message(message_id=update_id, date=datetime(2026, 11, 26, tzinfo=UTC),
-                      chat=Chat(id=chat_id, type="private"), from_user=User(id=chat_id, is_bot=False, first_name="A"),
-                      text=text)
+def message_update(update_id: int, chat_id: int, text: str, user_id: int | None = None) -> Update:
+    chat = Chat(id=chat_id, type="private" if chat_id > 0 else "group")
+    message = Message(message_id=update_id, date=datetime(2026, 11, 26, tzinfo=UTC), chat=chat,
+                      from_user=User(id=user_id or chat_id, is_bot=False, first_name="A"), text=text)
     return Update(update_id=update_id, message=message)
 
 
@@ -32,10 +32,20 @@ class Recording(BatchDispatcher):
         return True
 
 
+def texts(groups: list[list[Update]]) -> list[list[str]]:
+    return [[u.message.text or "" for u in group if u.message] for group in groups]
+
+
 def test_updates_are_grouped_by_chat_in_arrival_order() -> None:
     updates = [message_update(1, 10, "a1"), message_update(2, 20, "b1"), message_update(3, 10, "a2")]
-    assert chat_key(updates[1]) == 20
-    assert [[u.message.text for u in group] for group in by_chat(updates)] == [["a1", "a2"], ["b1"]]
+    assert texts(by_chat(updates)) == [["a1", "a2"], ["b1"]]
+
+
+def test_a_person_in_two_chats_and_chats_linked_by_people_fall_in_one_group() -> None:
+    updates = [message_update(1, -100, "group, by 10", user_id=10), message_update(2, 20, "b1"),
+               message_update(3, 30, "c1"), message_update(4, 10, "private 10"),
+               message_update(5, -100, "group, by 30", user_id=30)]
+    assert texts(by_chat(updates)) == [["group, by 10", "c1", "private 10", "group, by 30"], ["b1"]]
 
 
 async def test_chats_are_handled_side_by_side_and_each_chat_in_order() -> None:
