@@ -200,10 +200,10 @@ def reminder_handlers(settings: Settings) -> dict[str, ReminderHandler]:
             **task_reminders(TaskRules.from_settings(settings))}
 
 
-async def sync_menus(app: App) -> None:
-    """Set the citizens' default menus, and each member's who has written to the bot
-    (Telegram refuses a chat-scoped menu for a chat that does not exist yet)."""
-    await app.menus.set_defaults(app.settings.default_locale)
+async def sync_member_menus(app: App) -> None:
+    """Each member's menu, for those who have written to the bot (Telegram refuses a chat-scoped
+    menu for a chat that does not exist yet). Telegram keeps menus, so this is a refresh that
+    runs beside polling: one call per member must not delay the first answer."""
     async with app.storage.read() as session:
         contacted = await contacted_telegram_ids(session)
         people = [
@@ -212,15 +212,20 @@ async def sync_menus(app: App) -> None:
             if telegram_id in contacted
         ]
     for actor in people:
-        await app.menus.set_for(actor.telegram_id, actor.audience, actor.locale)
+        try:
+            await app.menus.set_for(actor.telegram_id, actor.audience, actor.locale)
+        except Exception:  # a menu is a convenience: the next start or the person's next command sets it
+            log.exception("could not refresh the menu of %s", actor.telegram_id)
 
 
 async def start(app: App) -> None:
-    """Everything but the updates: workers, timer, command menus."""
+    """Everything but the updates: workers, timer, the citizens' default menus (members' menus
+    are refreshed in the background)."""
     me = await app.bot.get_me()
     log.info("starting as @%s", me.username)
     await app.start_workers()
-    await sync_menus(app)
+    await app.menus.set_defaults(app.settings.default_locale)
+    app.tasks.append(asyncio.create_task(sync_member_menus(app), name="member-menus"))
 
 
 async def poll(app: App) -> None:
