@@ -12,6 +12,7 @@
   one before the team existed).
 """
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -84,15 +85,25 @@ class DigestSchedule:
         return sent
 
     async def send_scheduled(self, team_id: int, kind: DigestKind, instant: datetime, now: datetime) -> bool:
-        async with self.storage.transaction() as session:
-            if not await _claim(session, team_id, kind, instant, now):
+        """Gather and render outside the transaction that claims the run and queues the messages:
+        rendering takes a second or two, and on SQLite a write transaction holds up every other."""
+        async with self.storage.read() as session:
+            if await _sent(session, team_id, kind, instant):
                 return False
             digest = await build_digest(session, team_id, since=instant - kind.window, until=instant, kind=kind.name,
                                         knowledge=knowledge_file(self.settings.faq or SHIPPED_FILE))
             roles = {Role(role) for role in self.settings.digest_to}
-            for member in await team_members(session, team_id, roles=roles):
-                await send_digest(session, member, digest, now=now, settings=self.settings,
-                                  key=f"digest:{team_id}:{kind.name}:{instant.isoformat()}:{member.id}")
+            recipients = [(member, await locale_of(session, member, self.settings.default_locale))
+                          for member in await team_members(session, team_id, roles=roles)
+                          if member.telegram_id is not None]
+        rendered = {locale: await render_digest(digest, self.settings, locale)
+                    for locale in {locale for _, locale in recipients}}
+        async with self.storage.transaction() as session:
+            if not await _claim(session, team_id, kind, instant, now):
+                return False  # another process sent it meanwhile
+            for member, locale in recipients:
+                await queue_digest(session, member, rendered[locale], now=now,
+                                   key=f"digest:{team_id}:{kind.name}:{instant.isoformat()}:{member.id}")
         log.info("%s digest of team %s for %s sent", kind.name, team_id, instant)
         return True
 
@@ -102,11 +113,14 @@ class DigestSchedule:
                               replace_existing=True)
 
 
+async def _sent(session: AsyncSession, team_id: int, kind: DigestKind, instant: datetime) -> bool:
+    return await session.scalar(select(DigestRun.id).where(
+        DigestRun.team_id == team_id, DigestRun.kind == kind.name, DigestRun.instant == instant)) is not None
+
+
 async def _claim(session: AsyncSession, team_id: int, kind: DigestKind, instant: datetime, now: datetime) -> bool:
     """Record the run; False when this (team, kind, instant) was sent already, by any process."""
-    exists = await session.scalar(select(DigestRun.id).where(
-        DigestRun.team_id == team_id, DigestRun.kind == kind.name, DigestRun.instant == instant))
-    if exists is not None:
+    if await _sent(session, team_id, kind, instant):
         return False
     try:
         async with session.begin_nested():
@@ -118,30 +132,63 @@ async def _claim(session: AsyncSession, team_id: int, kind: DigestKind, instant:
     return True
 
 
-async def send_digest(session: AsyncSession, member: Member, digest: Digest, *, now: datetime, settings: Settings,
-                      key: str | None = None, locale: str | None = None) -> bool:
-    """Queue the digest's text, chart and spreadsheet for one person, in their language."""
+@dataclass(frozen=True)
+class RenderedDigest:
+    """The digest as one reader gets it: text, chart PNG (None without figures), spreadsheet."""
+
+    text: str
+    chart: bytes | None
+    workbook: bytes
+    day: str
+    chart_caption: str
+    sheet_caption: str
+
+
+def _render(digest: Digest, settings: Settings, locale: str) -> RenderedDigest:
+    zone = settings.zone
+    with use_locale(locale):
+        return RenderedDigest(
+            text=digest_text(digest, zone),
+            chart=digest_chart(digest.series, zone),
+            workbook=digest_workbook(digest, zone),
+            day=digest.until.astimezone(zone).strftime("%Y-%m-%d"),
+            chart_caption=_("Số liệu chính qua các kỳ báo cáo"),
+            sheet_caption=_("Bảng tính tổng hợp (mỗi phần một trang)"),
+        )
+
+
+async def render_digest(digest: Digest, settings: Settings, locale: str) -> RenderedDigest:
+    """Text, chart and spreadsheet in `locale`, drawn in a worker thread: a second or two of
+    CPU that must not stop the bot answering meanwhile (the chart uses no pyplot state)."""
+    return await asyncio.to_thread(_render, digest, settings, locale)
+
+
+async def queue_digest(session: AsyncSession, member: Member, rendered: RenderedDigest, *, now: datetime,
+                       key: str | None = None) -> bool:
+    """Queue a rendered digest for one person; False if they have no Telegram or it was queued already."""
     if member.telegram_id is None:
         return False
-    chat = member.telegram_id
-    zone = settings.zone
-    with use_locale(locale or await locale_of(session, member, settings.default_locale)):
-        text = digest_text(digest, zone)
-        chart = digest_chart(digest.series, zone)
-        workbook = digest_workbook(digest, zone)
-        day = digest.until.astimezone(zone).strftime("%Y-%m-%d")
-        caption = _("Số liệu chính qua các kỳ báo cáo")
-        sheet_caption = _("Bảng tính tổng hợp (mỗi phần một trang)")
-    first = await enqueue(session, chat, Message(text), now=now, team_id=member.team_id, ref="digest",
+    chat, day = member.telegram_id, rendered.day
+    first = await enqueue(session, chat, Message(rendered.text), now=now, team_id=member.team_id, ref="digest",
                           dedupe_key=f"{key}:text" if key else None)
     if first is None:
         return False
-    if chart is not None:
-        await enqueue_file(session, chat, Attachment(f"tonghop-{day}.png", chart, caption), now=now, photo=True,
-                           team_id=member.team_id, ref="digest", dedupe_key=f"{key}:chart" if key else None)
-    await enqueue_file(session, chat, Attachment(f"tonghop-{day}.xlsx", workbook, sheet_caption), now=now,
-                       team_id=member.team_id, ref="digest", dedupe_key=f"{key}:xlsx" if key else None)
+    if rendered.chart is not None:
+        await enqueue_file(session, chat, Attachment(f"tonghop-{day}.png", rendered.chart, rendered.chart_caption),
+                           now=now, photo=True, team_id=member.team_id, ref="digest",
+                           dedupe_key=f"{key}:chart" if key else None)
+    await enqueue_file(session, chat, Attachment(f"tonghop-{day}.xlsx", rendered.workbook, rendered.sheet_caption),
+                       now=now, team_id=member.team_id, ref="digest", dedupe_key=f"{key}:xlsx" if key else None)
     return True
+
+
+async def send_digest(session: AsyncSession, member: Member, digest: Digest, *, now: datetime, settings: Settings,
+                      key: str | None = None, locale: str | None = None) -> bool:
+    """Render the digest in the person's language and queue it for them."""
+    if member.telegram_id is None:
+        return False
+    locale = locale or await locale_of(session, member, settings.default_locale)
+    return await queue_digest(session, member, await render_digest(digest, settings, locale), now=now, key=key)
 
 
 async def digest_now(session: AsyncSession, member: Member, *, now: datetime, days: int,
