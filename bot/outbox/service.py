@@ -126,18 +126,18 @@ async def _add(session: AsyncSession, rows: list[OutboxMessage], dedupe_key: str
     without the savepoint that catching a unique violation would need.
     """
     if dedupe_key is not None:
-        if await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
-            return None
         *earlier, keyed = rows
-        session.add_all(earlier)
-        await session.flush()
-        keyed_id = await _insert_unless_recorded(session, keyed)
-        if keyed_id is None:  # another process recorded it first
+        if earlier and await session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+            return None  # recorded already: not even the parts before the keyed one
+        if earlier:
+            session.add_all(earlier)
+            await session.flush()  # the parts before the keyed one get the lower ids: they go out first
+        last = await _insert_unless_recorded(session, keyed)
+        if last is None:  # recorded already, perhaps by another process just now
             for row in earlier:
                 await session.delete(row)
             await session.flush()
             return None
-        last = await session.get(OutboxMessage, keyed_id)
     else:
         session.add_all(rows)
         await session.flush()
@@ -146,14 +146,15 @@ async def _add(session: AsyncSession, rows: list[OutboxMessage], dedupe_key: str
     return last
 
 
-async def _insert_unless_recorded(session: AsyncSession, row: OutboxMessage) -> int | None:
+async def _insert_unless_recorded(session: AsyncSession, row: OutboxMessage) -> OutboxMessage | None:
+    """Insert the row unless its dedupe key exists; the inserted row, in one statement."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {column.key: getattr(row, column.key) for column in OutboxMessage.__table__.columns
               if column.key != "id" and getattr(row, column.key) is not None}
     return await session.scalar(
         insert(OutboxMessage).values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id)
+        .returning(OutboxMessage)
     )
 
 
