@@ -15,8 +15,9 @@ first statement (BEGIN IMMEDIATE, waiting for a writer to finish); `read()`
 outside a unit never takes it (see bot.db).
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -45,6 +46,9 @@ class Storage:
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(engine)
         self._reading: async_sessionmaker[AsyncSession] = session_factory(reading(engine))
         self._on_outbox: list[Callable[[], None]] = []
+        # SQLite has one writer at a time. Writers of this process queue here, in order, rather
+        # than in SQLite's busy handler, which polls with growing sleeps (1, 2, 5, 10… ms).
+        self._writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @classmethod
     def from_url(cls, url: str) -> "Storage":
@@ -61,13 +65,16 @@ class Storage:
         unit = _current_unit.get()
         return unit if unit is not None and unit.active and unit.storage is self else None
 
+    def _one_writer(self) -> AbstractAsyncContextManager[object]:
+        return self._writer if self._writer is not None else nullcontext()
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         if (unit := self._unit()) is not None:
             async with unit.session.begin_nested():
                 yield unit.session
             return
-        async with self.sessions() as session:
+        async with self._one_writer(), self.sessions() as session:
             async with session.begin():
                 yield session
             self._after_commit(session)
@@ -83,7 +90,7 @@ class Storage:
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction for all the work done inside, through any transaction() or read()."""
-        async with self.sessions() as session:
+        async with self._one_writer(), self.sessions() as session:
             unit = _Unit(self, session)
             token = _current_unit.set(unit)
             try:
