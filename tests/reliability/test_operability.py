@@ -11,7 +11,7 @@ from bot.storage import Storage
 from bot.ui import Message
 from bot.outbox.service import enqueue
 from tests.e2e.harness import Harness
-from tests.reliability.test_webhook import REDIS_URL
+from tests.reliability.services import REDIS_URL
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
