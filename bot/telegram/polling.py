@@ -76,7 +76,7 @@ class BatchDispatcher(Dispatcher):
         self,
         bot: Bot,
         polling_timeout: int = 30,
-        handle_as_tasks: bool = True,
+        handle_as_tasks: bool = True,  # ignored: a batch is always handled before it is confirmed
         backoff_config: BackoffConfig = DEFAULT_BACKOFF,
         allowed_updates: list[str] | None = None,
         tasks_concurrency_limit: int | None = None,  # aiogram's option for handle_as_tasks; unused
@@ -102,9 +102,9 @@ class BatchDispatcher(Dispatcher):
     async def handle_batch(self, bot: Bot, updates: list[Update], **kwargs: Any) -> None:
         slots = asyncio.Semaphore(self.chats_at_once)
 
-        async def handle_chat(chat_updates: list[Update]) -> None:
+        async def handle_in_order(group: list[Update]) -> None:
             async with slots:
-                for update in chat_updates:
+                for update in group:
                     await self._process_update(bot=bot, update=update, **kwargs)
 
-        await asyncio.gather(*(handle_chat(group) for group in by_chat(updates)))
+        await asyncio.gather(*(handle_in_order(group) for group in by_chat(updates)))
