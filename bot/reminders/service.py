@@ -15,6 +15,7 @@ carry a `prefetch` (see `prefetching`) that loads what a whole batch of its
 kind needs in a few queries, instead of a few per reminder.
 """
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -129,17 +130,22 @@ class Sweeper:
     ) -> None:
         self.storage, self.clock, self.handlers = storage, clock, handlers
         self.quiet_hours, self.zone = quiet_hours, zone
+        # One sweep at a time in a process: the timer's and one asked for (the sandbox's clock
+        # buttons, tests) would otherwise skip each other's locked rows, and the one asked for
+        # could return before the reminders due now were handled.
+        self._sweeping = asyncio.Lock()
 
     async def sweep(self) -> int:
         """Handle every reminder due now, a batch per transaction; returns how many were sent."""
-        if not await self._anything_due():
-            return 0
-        sent, failed = 0, set[int]()
-        while True:
-            taken, handled = await self._batch(failed)
-            sent += handled
-            if taken < BATCH:
-                return sent
+        async with self._sweeping:
+            if not await self._anything_due():
+                return 0
+            sent, failed = 0, set[int]()
+            while True:
+                taken, handled = await self._batch(failed)
+                sent += handled
+                if taken < BATCH:
+                    return sent
 
     def _due(self, now: datetime) -> Select[tuple[Reminder]]:
         return (

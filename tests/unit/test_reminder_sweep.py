@@ -206,6 +206,33 @@ async def test_two_sweepers_on_one_database_send_each_reminder_once(
     assert await notes(storage) == Counter({f"Ghi chú {subject}": 1 for subject in due})
 
 
+async def test_a_sweep_asked_for_during_the_timers_returns_after_the_reminders_due_are_handled(
+    storage: Storage, team: int
+) -> None:
+    """The sandbox's clock buttons and the timer share one Sweeper: the one asked for must not skip
+    the rows the other is handling and return before their messages exist."""
+    await owe(storage, team, [1], NOON - timedelta(minutes=5))
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_note(session: AsyncSession, reminder: Reminder, now: datetime) -> None:
+        entered.set()
+        await release.wait()
+        await note(session, reminder, now)
+
+    shared = sweeper(storage, ManualClock(NOON, running=False), {NOTE: slow_note})
+    timers = asyncio.create_task(shared.sweep())
+    await entered.wait()
+    asked = asyncio.create_task(shared.sweep())
+    # It may not return while the timer's sweep holds the reminder (half a second to show it
+    # does not: with the lock it never can, so this cannot fail on a slow machine).
+    done, _ = await asyncio.wait({asked}, timeout=0.5)
+    assert not done
+    release.set()
+    assert await asked == 0  # nothing left for it: the timer's sweep handled the reminder
+    assert await notes(storage) == Counter({"Ghi chú 1": 1})  # and its message exists by then
+    assert await timers == 1
+
+
 async def test_every_features_prefetch_runs_on_this_database(storage: Storage, team: int) -> None:
     handlers = reminder_handlers(Settings(_env_file=None))
     prefetched = {kind: getattr(handler, "prefetch") for kind, handler in handlers.items()}
