@@ -5,12 +5,13 @@ tests use PostgreSQL even when the rest of the suite runs on SQLite: DIEUPHOI_TE
 if set, else the local server CI starts. They skip, saying why, only when it cannot be reached.
 """
 
+import asyncio
 import itertools
 import json
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -26,6 +27,16 @@ from tests.conftest import PG_URL, _admin, _with_database
 
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = os.environ.get("DIEUPHOI_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+async def until(condition: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+    """Wait for what other processes do (no clock of ours to move); TimeoutError(what) after `timeout` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        if loop.time() > deadline:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.1)
 
 
 async def _reachable(url: str) -> str | None:

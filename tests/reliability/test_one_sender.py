@@ -25,7 +25,7 @@ from bot.telegram.delivery import LEASE
 from bot.telegram.sender_lock import SENDS, STANDS_BY, current_sender
 from bot.ui import Message
 from tests.reliability.conftest import BotProcess
-from tests.reliability.services import scratch_postgres
+from tests.reliability.services import scratch_postgres, until
 
 TOKEN = "666777888:one-sender-token-never-logged"
 FIRST_CHAT = 810_000_001
@@ -55,15 +55,6 @@ async def queue(storage: Storage, label: str, per_chat: int) -> list[str]:
                 texts.append(f"Thông báo {label}-{round_}-{chat}")
                 await enqueue(session, chat, Message(texts[-1]), now=SystemClock().now(), ref=f"test:{texts[-1]}")
     return texts
-
-
-async def until(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await condition():
-        if loop.time() > deadline:
-            raise TimeoutError(what)
-        await asyncio.sleep(0.1)
 
 
 async def sender_pid(storage: Storage) -> int | None:

@@ -10,7 +10,7 @@ sender lock. Skips, saying why, only when PostgreSQL or Redis cannot be reached.
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from bot.telegram.sender_lock import SENDS, STANDS_BY
 from bot.telegram.webhook import SECRET_HEADER
 from tests.e2e.harness import DEMO_ROSTER, start_of_test_day
 from tests.reliability.conftest import BotProcess
-from tests.reliability.services import RoundRobinProxy, free_port, reachable_redis, scratch_postgres
+from tests.reliability.services import RoundRobinProxy, free_port, reachable_redis, scratch_postgres, until
 from tests.reliability.support import schedule_pings, team_id
 
 TOKEN = "777888999:webhook-processes-token-never-logged"
@@ -57,15 +57,6 @@ def shown(message: dict[str, Any]) -> str:
 
 def labels(message: dict[str, Any]) -> list[str]:
     return [b["text"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
-
-
-async def until(condition: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not await condition():
-        if loop.time() > deadline:
-            raise TimeoutError(what)
-        await asyncio.sleep(0.1)
 
 
 async def get(url: str) -> tuple[int, str]:
