@@ -4,7 +4,7 @@ import asyncio
 import io
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import docx
@@ -17,9 +17,14 @@ from bot.outbox.models import Status
 from bot.outbox.service import enqueue
 from bot.reminders.models import Reminder, ReminderStatus
 from bot.reminders.service import schedule
+from bot.roster.file import parse_roster
+from bot.roster.service import import_roster
 from bot.sandbox.client import SandboxClient
+from bot.sandbox.demo import populate
+from bot.sandbox.state import SandboxState
 from bot.storage import Storage
 from bot.ui import Message
+from tests.e2e.harness import DEMO_ROSTER, start_of_test_day
 
 PING = "test.ping"  # a reminder kind only the tests register: "Nhắc việc <subject>" to a chat
 
@@ -52,6 +57,15 @@ async def team_id(storage: Storage, code: str = "hoabinh") -> int:
         found = await session.scalar(select(Team.id).where(Team.code == code))
     assert found is not None
     return found
+
+
+async def demo_team_since_yesterday(storage: Storage, sandbox: SandboxState) -> None:
+    """The demo team in the database and the sandbox; it exists since yesterday, so today's 07:30
+    digest is due (and missed) at 09:00."""
+    roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
+    async with storage.transaction() as session:
+        await import_roster(session, roster, now=start_of_test_day() - timedelta(days=1))
+    populate(sandbox, roster)
 
 
 async def settle(storage: Storage, client: SandboxClient, *, timeout: float = 90) -> None:

@@ -4,7 +4,6 @@ Both sweep; on PostgreSQL one of them sends (the sender lock, test_one_sender.py
 
 import asyncio
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,8 +15,8 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.storage import Storage
 from bot.telegram.sender_lock import SENDS
-from tests.e2e.harness import DEMO_ROSTER, start_of_test_day
-from tests.reliability.support import schedule_pings, team_id
+from tests.e2e.harness import start_of_test_day
+from tests.reliability.support import demo_team_since_yesterday, schedule_pings, team_id
 
 TOKEN = "555666777:two-processes-token-never-logged"
 PEOPLE = range(700001, 700101)
@@ -26,20 +25,12 @@ REMINDERS = 1000
 
 @pytest.mark.timeout(300)  # two processes to start and 1,000 messages, on a machine shared with other work
 async def test_two_processes_send_each_of_1000_reminders_once(database_url, bot_processes) -> None:
-    from bot.roster.file import parse_roster
-    from bot.roster.service import import_roster
-    from bot.sandbox.demo import populate
-
     sandbox = SandboxServer(bot_token=TOKEN, limits=False)
     await sandbox.start()
     client = SandboxClient(sandbox.url)
     storage = Storage.from_url(database_url)
     try:
-        roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
-        async with storage.transaction() as session:
-            # The team exists since yesterday, so today's 07:30 digest is due (and missed) at 09:00.
-            await import_roster(session, roster, now=start_of_test_day() - timedelta(days=1))
-        populate(sandbox.state, roster)
+        await demo_team_since_yesterday(storage, sandbox.state)
         for person in PEOPLE:
             await client.register_user(person, f"Người {person}")
             sandbox.state.users[person].has_started = True

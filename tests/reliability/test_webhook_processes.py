@@ -22,16 +22,14 @@ from bot.digest.models import DigestRun
 from bot.inbox import InboxStatus, InboxUpdate
 from bot.outbox.models import OutboxMessage, Status
 from bot.reminders.models import Reminder, ReminderStatus
-from bot.roster.file import parse_roster
-from bot.roster.service import import_roster
 from bot.sandbox import people
 from bot.sandbox.client import SandboxClient
-from bot.sandbox.demo import populate
 from bot.sandbox.server import SandboxServer
 from bot.storage import Storage
 from bot.telegram.sender_lock import SENDS, STANDS_BY
 from bot.telegram.webhook import SECRET_HEADER
-from tests.e2e.harness import DEMO_ROSTER, start_of_test_day
+from tests.e2e.harness import start_of_test_day
+from tests.reliability.support import demo_team_since_yesterday
 from tests.reliability.conftest import BotProcess
 from tests.reliability.services import RoundRobinProxy, free_port, reachable_redis, scratch_postgres, until
 from tests.reliability.support import schedule_pings, team_id
@@ -85,11 +83,7 @@ async def test_two_webhook_processes_share_a_form_and_decide_everything_once(
     proxy = RoundRobinProxy(targets)
     await proxy.start(proxy_port)
     try:
-        roster = parse_roster(DEMO_ROSTER.read_text(encoding="utf-8"))
-        async with storage.transaction() as session:
-            # The team exists since yesterday, so today's 07:30 digest is due (and missed) at 09:00.
-            await import_roster(session, roster, now=start_of_test_day() - timedelta(days=1))
-        populate(sandbox.state, roster)
+        await demo_team_since_yesterday(storage, sandbox.state)
         for person in PEOPLE:
             people.register_user(sandbox.state, person, f"Người {person}").has_started = True
         await schedule_pings(storage, team_id=await team_id(storage), due_at=start_of_test_day() + LATER,
