@@ -82,8 +82,10 @@ class App:
             await self.reports.run_due()  # catch up on a period whose opening passed while stopped
             self.reports.add_jobs(self.scheduler)
         if self.digests is not None:
-            await self.digests.run_due()  # a digest missed while stopped (within its catch-up window)
             self.digests.add_jobs(self.scheduler)
+            # A digest missed while stopped (within its catch-up window), once, beside polling:
+            # gathering and drawing it takes seconds that the first update should not wait for.
+            self.scheduler.add_job(self.digests.run_due, id="digest-catch-up", name="digest catch-up")
         self.scheduler.start()
 
     async def run_due(self) -> None:

@@ -5,6 +5,7 @@ its six platform areas are answered by Hùng VM (qr), Mai (tiemchung), Hùng LQ
 (xetnghiem), Thảo (truyvet), Nam (cachly) and Linh (phantich).
 """
 
+import asyncio
 import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -181,3 +182,25 @@ async def test_a_weekly_period_from_opening_to_escalation(harness: Harness) -> N
     assert submissions[MAI].values == {"tc_mui": 12400, "tc_tyle": 87.5}
     assert [s.late for s in submissions.values()].count(True) == 1 and submissions[NAM].late
     assert await harness.api_errors() == []
+
+
+async def test_a_digest_missed_while_stopped_is_sent_once_after_the_start(harness: Harness) -> None:
+    await harness.stop_bot()
+    harness.clock.set(local(26, 7, 45))  # Thursday's 07:30 daily digest fell due while the bot was stopped
+    before = await harness.last_seq()
+    await harness.start_bot()
+    # Polling does not wait for the catch-up: the digest is gathered and drawn beside it.
+    assert "/giao" in (await answer(harness, LEADER, "/trogiup"))["text"]
+    for _ in range(600):  # the catch-up runs as the timer's first job; nothing here waits for a deadline
+        await harness.app.delivery.drain()
+        if any(m.get("document") for m in await harness.messages_after(before, DIRECTOR)):
+            break
+        await asyncio.sleep(0.05)
+    digest = await harness.messages_after(before, DIRECTOR)
+    # No report figures yet, so no chart: the text and the spreadsheet.
+    assert [bool(m["text"]) for m in digest] == [True, False] and digest[1]["document"]
+    assert "Tổng hợp ngày 26/11/2026" in digest[0]["text"]
+
+    await harness.restart()
+    await at(harness, local(26, 8, 0))
+    assert len(await harness.messages_after(before, DIRECTOR)) == 2
