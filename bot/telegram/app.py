@@ -4,13 +4,14 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from apscheduler.triggers.date import DateTrigger
 
 from bot import inbox
 from bot.clock import Clock, SystemClock
@@ -52,6 +53,7 @@ DELIVERY_STOP_SECONDS = 30  # longer than one send's timeout
 INBOX_KEPT = timedelta(days=7)
 INBOX_PRUNE_EVERY = timedelta(hours=6)
 CHATS_AT_ONCE = 16  # chats whose updates are handled concurrently (PostgreSQL)
+DIGEST_CATCH_UP_AFTER = timedelta(seconds=5)  # after the start, before an owed digest is gathered
 # Shorter than the outbox lease, so a send still in flight is never claimed again.
 REQUEST_TIMEOUT = 20
 
@@ -72,6 +74,7 @@ class App:
     reports: ReportSchedule | None = None  # opens scheduled report periods
     digests: DigestSchedule | None = None  # sends the scheduled digests
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    catch_up_after: timedelta = DIGEST_CATCH_UP_AFTER  # real time after the start, not the bot's clock
 
     async def start_workers(self) -> None:
         self.tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
@@ -83,9 +86,10 @@ class App:
             self.reports.add_jobs(self.scheduler)
         if self.digests is not None:
             self.digests.add_jobs(self.scheduler)
-            # A digest missed while stopped (within its catch-up window), once, beside polling:
-            # gathering and drawing it takes seconds that the first update should not wait for.
-            self.scheduler.add_job(self.digests.run_due, id="digest-catch-up", name="digest catch-up")
+            # A digest missed while stopped (within its catch-up window), once, beside polling and a
+            # little after it starts: people who wrote during an outage are answered first.
+            self.scheduler.add_job(self.digests.run_due, DateTrigger(datetime.now(UTC) + self.catch_up_after),
+                                   id="digest-catch-up", name="digest catch-up")
         self.scheduler.start()
 
     async def run_due(self) -> None:

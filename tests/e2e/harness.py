@@ -71,6 +71,7 @@ class Harness:
 
     async def start_bot(self) -> None:
         self.app = build_app(self.settings, clock=self.clock, limits=self.limits)
+        self.app.catch_up_after = timedelta(0)  # a digest owed at start: at once, no real-time wait
         await start(self.app)
         self._polling = asyncio.create_task(poll(self.app))
 
