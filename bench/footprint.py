@@ -11,7 +11,7 @@ Starts, each on the sandbox, a citizen's `/start` queued before the process
 starts (nobody else writes to that citizen, so the first message there is
 the answer), timed from starting the process to the answer landing in the
 chat (interpreter start, imports, migration check, roster import, menus,
-catch-up, first getUpdates, handling, delivery):
+first getUpdates, handling, delivery; an owed digest is caught up beside polling):
 1. `python -m bench.bare_echo`, the baseline;
 2. `python -m bot run` (what the `dieuphoi run` script runs) on a year of
    data (bench/dataset.py, as for the digest) with nothing owed: the
