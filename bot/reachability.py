@@ -6,12 +6,16 @@ account is gone, the chat does not exist) is remembered in
 once which member cannot be reached. It becomes reachable again as soon as the
 person writes to the bot or unblocks it. A group upgraded to a supergroup gets
 its new id everywhere it is stored.
+
+Whether a person who writes was unreachable is read with their `people` row,
+which the update reads anyway (see `heard_from`): the mark costs a statement of
+its own only when there is one to remove.
 """
 
 import logging
 from datetime import datetime
 
-from sqlalchemy import String, delete, select, update
+from sqlalchemy import String, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +27,8 @@ from bot.db import Base, TelegramId, UTCDateTime
 from bot.i18n import gettext as _
 from bot.i18n import use_locale
 from bot.outbox.service import enqueue
-from bot.roster.models import Member, Role, Team
+from bot.people import remember_person
+from bot.roster.models import Member, Person, Role, Team
 from bot.roster.service import leaders_of
 from bot.storage import Storage
 from bot.ui import Message, esc
@@ -56,6 +61,25 @@ async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str, *, 
 async def mark_reachable(session: AsyncSession, chat_id: int) -> None:
     """The person wrote to the bot or unblocked it: messages may go there again."""
     await session.execute(delete(UnreachableChat).where(UnreachableChat.chat_id == chat_id))
+
+
+async def heard_from(session: AsyncSession, chat_id: int) -> None:
+    """The person wrote or pressed a button in their private chat: reachable again if they were not.
+
+    Rather than a DELETE for every update (hardly anyone who writes was unreachable), one query
+    reads the person's row, which the update needs next (`bot.people` keeps it for the
+    transaction), and whether the chat is marked; the mark is deleted only when there is one.
+    The query runs where the DELETE did, in the update's transaction, so it sees every mark
+    the DELETE would have, whichever process wrote it.
+    """
+    one_row = select(literal(1).label("one")).subquery()
+    marked = select(UnreachableChat.chat_id).where(UnreachableChat.chat_id == chat_id).exists()
+    person, unreachable = (await session.execute(
+        select(Person, marked).select_from(one_row).outerjoin(Person, Person.telegram_id == chat_id)
+    )).one()
+    remember_person(session, chat_id, person)
+    if unreachable:
+        await mark_reachable(session, chat_id)
 
 
 async def is_unreachable(session: AsyncSession, chat_id: int) -> bool:

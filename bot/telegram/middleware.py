@@ -27,7 +27,7 @@ from bot.i18n import set_locale
 from bot.metrics import Metrics
 from bot.people import Actor, load_actor, remember_contact
 from bot.permissions import Action
-from bot.reachability import mark_reachable
+from bot.reachability import heard_from
 from bot.sender import Sender
 from bot.storage import Storage, lost_a_race, storage_unavailable
 from bot.telegram.deferred import call_patiently, deferring, send_deferred
@@ -114,7 +114,7 @@ class InboxMiddleware(BaseMiddleware):
         """A person who writes or presses a button in their private chat can be written to again."""
         chat = data.get("event_chat")
         if (event.message or event.callback_query) and chat is not None and chat.type == "private":
-            await mark_reachable(session, chat.id)
+            await heard_from(session, chat.id)
 
     async def _park(self, event: Update, data: dict[str, Any], error: Exception) -> None:
         log.exception("handler failed for update %s (%s)", event.update_id, type(error).__name__,

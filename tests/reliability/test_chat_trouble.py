@@ -7,8 +7,9 @@ import asyncio
 from sqlalchemy import select
 
 from bot.outbox.models import OutboxMessage, Status
-from bot.reachability import UnreachableChat
+from bot.reachability import UnreachableChat, mark_unreachable
 from bot.roster.models import Team
+from bot.storage import Storage
 from bot.ui import Message
 from tests.e2e.harness import Harness
 from tests.reliability.support import register_ping, schedule_pings, team_id
@@ -91,6 +92,25 @@ async def test_a_member_who_blocks_the_bot_is_not_retried_and_the_leader_is_told
     await ping_now(harness, team, {4: "chat:1005"})
     assert (await harness.person(1005).last_message())["text"] == "Nhắc việc số 4"
     assert await harness.api_errors() == []
+
+
+async def test_a_person_marked_unreachable_by_another_process_is_reachable_again_once_they_write(
+    harness: Harness,
+) -> None:
+    register_ping(harness.app.sweeper.handlers)
+    team = await team_id(harness.app.storage)
+    await harness.started(1005)  # this process has read the person before
+    other = Storage.from_url(harness.database_url)  # the delivery worker of another process
+    try:
+        async with other.transaction() as session:
+            await mark_unreachable(session, 1005, "Forbidden: bot was blocked by the user", now=harness.clock.now())
+    finally:
+        await other.close()
+    await harness.reply_to(await harness.person(1005).says("/trogiup"))
+    async with harness.app.storage.read() as session:
+        assert await session.get(UnreachableChat, 1005) is None
+    await ping_now(harness, team, {1: "chat:1005"})
+    assert (await harness.person(1005).last_message())["text"] == "Nhắc việc số 1"
 
 
 async def test_a_gone_account_gets_one_attempt_and_the_leader_is_told_once(harness: Harness) -> None:
