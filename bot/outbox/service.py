@@ -8,7 +8,7 @@ reminder idempotent, also between two processes racing for it.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,21 +71,21 @@ async def enqueue_edit(
     target_message_id: int | None = None,
     team_id: int | None = None,
     ref: str | None = None,
+    supersede: bool = True,
 ) -> OutboxMessage:
     """Queue an edit in place of a message the bot sent (by outbox row or Telegram id).
 
     Earlier edits of the same message still waiting are superseded: only the
-    last state matters to the reader.
+    last state matters to the reader. `supersede=False` skips that UPDATE for a
+    caller that has just read, in this transaction, that none waits (`edit_waiting`).
     """
     if (target_id is None) == (target_message_id is None):
         raise ValueError("an edit names its target by outbox row or by message id")
     target = OutboxMessage.target_id == target_id if target_id else OutboxMessage.target_message_id == target_message_id
-    await session.execute(
-        update(OutboxMessage)
-        .where(target, OutboxMessage.kind == Kind.EDIT, OutboxMessage.status == Status.PENDING,
-               OutboxMessage.chat_id == chat_id, OutboxMessage.attempts == 0)
-        .values(status=Status.SUPERSEDED)
-    )
+    if supersede:
+        await session.execute(
+            update(OutboxMessage).where(target, *_waiting_edit(chat_id)).values(status=Status.SUPERSEDED)
+        )
     row = OutboxMessage(
         chat_id=chat_id, kind=Kind.EDIT, text=message.text, reply_markup=message.markup(),
         target_id=target_id, target_message_id=target_message_id, team_id=team_id, ref=ref, **_fresh(now),
@@ -112,6 +112,18 @@ async def enqueue_file(
         dedupe_key=dedupe_key, **_fresh(now),
     )
     return await _add(session, [row], dedupe_key)
+
+
+def _waiting_edit(chat_id: int) -> tuple[ColumnElement[bool], ...]:
+    """An edit in this chat not yet attempted: `enqueue_edit` supersedes those of its target."""
+    return (OutboxMessage.kind == Kind.EDIT, OutboxMessage.status == Status.PENDING,
+            OutboxMessage.chat_id == chat_id, OutboxMessage.attempts == 0)
+
+
+def edit_waiting(chat_id: int, target_id: int) -> Exists:
+    """Whether an edit of the message sent by outbox row `target_id` waits to be attempted, as a column
+    for a query that reads about that message anyway; when false, `enqueue_edit(supersede=False)`."""
+    return select(OutboxMessage.id).where(OutboxMessage.target_id == target_id, *_waiting_edit(chat_id)).exists()
 
 
 def _fresh(now: datetime) -> dict[str, object]:

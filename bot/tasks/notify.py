@@ -4,18 +4,23 @@ Everything here writes in the caller's transaction, so a message exists
 exactly when the change that causes it is committed. Cards and summaries are
 edited in place, and only when what they show has changed (Telegram refuses
 an edit that changes nothing).
+
+What an update reads here it reads once per transaction: recipients' `people`
+rows through `bot.people`, and the task's latest history entry, which the
+change being told about has usually just written (`remember_update`).
 """
 
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import choose_locale, use_locale
 from bot.outbox.models import Kind, OutboxMessage, Status
-from bot.outbox.service import enqueue, enqueue_edit, find_by_message
-from bot.roster.models import Member, Person, Role, Team
+from bot.outbox.service import edit_waiting, enqueue, enqueue_edit, find_by_message
+from bot.people import read_people, read_person
+from bot.roster.models import Member, Role, Team
 from bot.roster.service import leaders_of
 from bot.tasks import render
 from bot.tasks.models import Task, TaskAssignee, TaskUpdate
@@ -24,6 +29,7 @@ from bot.tasks.rules import TaskRules
 from bot.ui import Message
 
 MANAGERS = (Role.LEADER, Role.DEPUTY)
+LATEST_UPDATES = "task_latest_updates"  # session.info key: task id -> its history entry written last
 
 
 def card_ref(task_id: int) -> str:
@@ -68,7 +74,7 @@ def task_id_of(ref: str | None) -> tuple[str, int] | None:
 
 async def member_locale(session: AsyncSession, member: Member, rules: TaskRules) -> str:
     """The language a member reads: their own choice, else the roster's, else the default."""
-    person = await session.get(Person, member.telegram_id) if member.telegram_id else None
+    person = await read_person(session, member.telegram_id) if member.telegram_id else None
     return choose_locale(chosen=person.language if person else None, roster=member.language, telegram=None,
                          default=rules.default_locale)
 
@@ -151,6 +157,10 @@ async def announce(session: AsyncSession, task: Task, rules: TaskRules, now: dat
 
 async def refresh(session: AsyncSession, task: Task, rules: TaskRules, now: datetime) -> None:
     """Bring every card and the summary up to date, in place."""
+    readers = [a.member.telegram_id for a in task.current if a.card_outbox_id is not None]
+    if task.summary_outbox_id is not None and task.created_by is not None:
+        readers.append(task.created_by.telegram_id)
+    await read_people(session, (tid for tid in readers if tid is not None))
     for assignee in task.current:
         await refresh_card(session, task, assignee, rules, now)
     await refresh_summary(session, task, rules, now)
@@ -170,9 +180,7 @@ async def refresh_card(
 async def refresh_summary(session: AsyncSession, task: Task, rules: TaskRules, now: datetime) -> None:
     if task.summary_outbox_id is None or task.summary_chat_id is None:
         return
-    last = await session.scalar(
-        select(TaskUpdate).where(TaskUpdate.task_id == task.id).order_by(TaskUpdate.id.desc()).limit(1)
-    )
+    last = await latest_update(session, task)
     locale = rules.default_locale
     if task.created_by is not None and task.created_by.telegram_id == task.summary_chat_id:
         locale = await member_locale(session, task.created_by, rules)
@@ -180,6 +188,20 @@ async def refresh_summary(session: AsyncSession, task: Task, rules: TaskRules, n
         message = render.summary(task, rules.zone, last=last, alternatives=await alternatives(session, task))
     await edit_if_changed(session, task.summary_chat_id, task.summary_outbox_id, message, task, now,
                           ref=summary_ref(task.id))
+
+
+def remember_update(session: AsyncSession, update: TaskUpdate) -> None:
+    """A history entry just written: the task's latest, which the summary shows, without reading it back."""
+    session.info.setdefault(LATEST_UPDATES, {})[update.task_id] = update
+
+
+async def latest_update(session: AsyncSession, task: Task) -> TaskUpdate | None:
+    remembered = session.info.get(LATEST_UPDATES, {}).get(task.id)
+    if remembered is not None and (inspect(remembered).pending or inspect(remembered).persistent):
+        return remembered  # not if discarded with a savepoint rolled back
+    return await session.scalar(
+        select(TaskUpdate).where(TaskUpdate.task_id == task.id).order_by(TaskUpdate.id.desc()).limit(1)
+    )
 
 
 async def alternatives(session: AsyncSession, task: Task) -> list[Member]:
@@ -193,8 +215,8 @@ async def alternatives(session: AsyncSession, task: Task) -> list[Member]:
 async def edit_if_changed(
     session: AsyncSession, chat_id: int, target_id: int, message: Message, task: Task, now: datetime, *, ref: str
 ) -> None:
-    latest = await session.scalar(
-        select(OutboxMessage)
+    found = (await session.execute(
+        select(OutboxMessage, edit_waiting(chat_id, target_id))
         .where(
             OutboxMessage.chat_id == chat_id,
             or_(OutboxMessage.id == target_id, OutboxMessage.target_id == target_id),
@@ -203,7 +225,9 @@ async def edit_if_changed(
         )
         .order_by(OutboxMessage.id.desc())
         .limit(1)
-    )
+    )).first()
+    latest, waiting = found if found is not None else (None, True)
     if latest is not None and latest.text == message.text and latest.reply_markup == message.markup():
         return
-    await enqueue_edit(session, chat_id, message, now=now, target_id=target_id, team_id=task.team_id, ref=ref)
+    await enqueue_edit(session, chat_id, message, now=now, target_id=target_id, team_id=task.team_id, ref=ref,
+                       supersede=waiting)

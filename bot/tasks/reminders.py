@@ -178,8 +178,10 @@ async def on_deadline(session: AsyncSession, reminder: Reminder, now: datetime, 
 
 
 def _history(session: AsyncSession, task: Task, kind: UpdateKind, now: datetime, data: dict[str, int]) -> None:
-    session.add(TaskUpdate(team_id=task.team_id, task_id=task.id, at=now, author_member_id=None, kind=kind,
-                           status=TaskStatus(task.status), percent=task.percent, data=data))
+    update = TaskUpdate(team_id=task.team_id, task_id=task.id, at=now, author=None, kind=kind,
+                        status=TaskStatus(task.status), percent=task.percent, data=data)
+    session.add(update)
+    notify.remember_update(session, update)
 
 
 # ------------------------------------------------------------------ a sweep's batch, loaded at once

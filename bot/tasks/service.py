@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.audit import record
 from bot.db import is_row_id
@@ -27,6 +28,14 @@ from bot.tasks.rules import TaskRules
 MANAGERS = {Role.LEADER, Role.DEPUTY}
 ASSIGNABLE = {Role.LEADER, Role.DEPUTY, Role.MEMBER}
 TITLE_LIMIT = 1000
+# A task with everything its rules and cards read, in two queries: the task with its creator and
+# area, then its assignees with their members. The models' own loading takes up to six: members
+# and their areas by separate queries, and a member already loaded (the one answering) read again.
+WHOLE_TASK = (
+    joinedload(Task.created_by).joinedload(Member.areas),
+    joinedload(Task.area),
+    selectinload(Task.assignees).joinedload(TaskAssignee.member).joinedload(Member.areas),
+)
 
 
 StatusKind = Literal["ack", "progress", "blocked", "done", "note"]
@@ -61,7 +70,7 @@ class Created:
 async def team_task(session: AsyncSession, team_id: int, task_id: int) -> Task | None:
     if not is_row_id(task_id):  # crafted callback data or a typed /viec number
         return None
-    task = await session.get(Task, task_id)
+    task = await session.get(Task, task_id, options=WHOLE_TASK)
     return task if task is not None and task.team_id == team_id else None
 
 
@@ -85,9 +94,10 @@ def _history(
     session: AsyncSession, task: Task, kind: UpdateKind, now: datetime, *, by: Member | None,
     text: str | None = None, data: dict[str, Any] | None = None,
 ) -> TaskUpdate:
-    update = TaskUpdate(team_id=task.team_id, task_id=task.id, at=now, author_member_id=by.id if by else None,
+    update = TaskUpdate(team_id=task.team_id, task_id=task.id, at=now, author=by,
                         kind=kind, status=task.status, percent=task.percent, text=text, data=data)
     session.add(update)
+    notify.remember_update(session, update)
     task.updated_at = now
     return update
 

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.audit import AuditEntry
 from bot.config import Settings
-from bot.outbox.models import Kind, OutboxMessage
+from bot.outbox.models import Kind, OutboxMessage, Status
 from bot.roster.file import parse_roster
 from bot.roster.models import Member
 from bot.roster.service import import_roster
@@ -228,3 +228,28 @@ async def test_digest(team: Storage) -> None:
     assert [t.title for t in digest.escalated] == ["Việc cũ"]
     assert digest.open_count == 2
     assert (other.new, other.overdue, other.open_count) == ([], [], 0)
+
+
+async def test_the_summary_shows_the_latest_update_and_an_unsent_edit_gives_way_to_the_next(team: Storage) -> None:
+    task = await create(team, 21)
+
+    async def summary_edits() -> list[tuple[Status, str]]:
+        return [(r.status, r.text or "") for r in await outbox(team) if r.kind == Kind.EDIT and r.chat_id == 10]
+
+    await status(team, task, 21, "progress", "được 40%", 40)
+    await status(team, task, 21, "progress", "được 60%", 60)  # before the first edit went out
+    edits = await summary_edits()
+    assert [s for s, _ in edits] == [Status.SUPERSEDED, Status.PENDING]
+    assert "Cập nhật gần nhất: An Một" in edits[-1][1] and "«được 60%»" in edits[-1][1]
+
+    async with team.transaction() as session:  # delivered; then the next one is being sent
+        await session.execute(update(OutboxMessage).where(OutboxMessage.status == Status.PENDING)
+                              .values(status=Status.SENT, attempts=1))
+    await status(team, task, 21, "blocked", "vướng quyền")
+    async with team.transaction() as session:
+        last = max(r.id for r in await outbox(team) if r.kind == Kind.EDIT and r.chat_id == 10)
+        await session.execute(update(OutboxMessage).where(OutboxMessage.id == last).values(attempts=1))
+    await status(team, task, 21, "done", "xong")
+    edits = await summary_edits()
+    assert [s for s, _ in edits] == [Status.SUPERSEDED, Status.SENT, Status.PENDING, Status.PENDING]
+    assert "«vướng quyền»" in edits[2][1] and "«xong»" in edits[3][1]
