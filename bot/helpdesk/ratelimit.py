@@ -8,17 +8,19 @@ Redis or in memory, because:
 - it counts on the bot's clock, so tests move time instead of sleeping;
 - the update is already written to the inbox, so one more small write per
   citizen message does not change the cost of handling it.
-Counting is an atomic `UPDATE … SET count = count + 1 … RETURNING count`, so
-two processes never lose a count. A fixed window lets a burst of up to twice
-the limit through across a window boundary; that is acceptable for a flood
-guard. Members are not limited.
+Counting is one atomic `INSERT … ON CONFLICT DO UPDATE SET count = count + 1
+RETURNING count` (the window's first update creates its row), so two processes
+never lose a count. A fixed window lets a burst of up to twice the limit
+through across a window boundary; that is acceptable for a flood guard.
+Members are not limited.
 """
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.helpdesk.models import RateWindow
@@ -40,15 +42,7 @@ async def count_update(
     session: AsyncSession, telegram_id: int, *, now: datetime, limit: int, window: timedelta
 ) -> Verdict:
     """Count one update from this person and say whether to handle it."""
-    start = window_start(now, window)
-    count = await _increment(session, telegram_id, start)
-    if count is None:
-        try:
-            async with session.begin_nested():
-                session.add(RateWindow(telegram_id=telegram_id, window_start=start, count=1))
-            count = 1
-        except IntegrityError:  # another process counted this person's first update at the same moment
-            count = await _increment(session, telegram_id, start) or 1
+    count = await _increment(session, telegram_id, window_start(now, window))
     if count <= limit:
         return Verdict.ALLOW
     return Verdict.WARN if count == limit + 1 else Verdict.DROP
@@ -64,12 +58,12 @@ async def forget_windows(session: AsyncSession, *, before: datetime) -> int:
     return result.rowcount or 0
 
 
-async def _increment(session: AsyncSession, telegram_id: int, start: datetime) -> int | None:
+async def _increment(session: AsyncSession, telegram_id: int, start: datetime) -> int:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        update(RateWindow)
-        .where(RateWindow.telegram_id == telegram_id, RateWindow.window_start == start)
-        .values(count=RateWindow.count + 1)
+        insert(RateWindow)
+        .values(telegram_id=telegram_id, window_start=start, count=1)
+        .on_conflict_do_update(index_elements=["telegram_id", "window_start"], set_={"count": RateWindow.count + 1})
         .returning(RateWindow.count)
-        .execution_options(synchronize_session=False)
     )
-    return result.scalar_one_or_none()
+    return result.scalar_one()
