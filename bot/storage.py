@@ -69,8 +69,16 @@ class Storage:
         return self._writer if self._writer is not None else nullcontext()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, savepoint: bool = True) -> AsyncIterator[AsyncSession]:
+        """A transaction of its own, or, inside a unit of work, a savepoint of the unit's.
+
+        `savepoint=False` joins the unit's transaction as is, for work of one statement
+        (nothing half-done to roll back alone): a savepoint costs two more round trips.
+        """
         if (unit := self._unit()) is not None:
+            if not savepoint:
+                yield unit.session
+                return
             async with unit.session.begin_nested():
                 yield unit.session
             return
