@@ -11,9 +11,14 @@ claimed until its lease ends, then another pass delivers it again (at least
 once; a duplicate only if the kill fell between Telegram's answer and our
 commit: at most one per kill, and it is logged "may arrive twice").
 
-Claims are conditional updates (plus SKIP LOCKED on PostgreSQL), so several
-processes share the outbox without sending a row twice; a Bot API request
-times out (bot.telegram.app.REQUEST_TIMEOUT) well within the lease.
+A pass finds what is due with a read (one query, which also gives the
+Telegram id of the message an edit or delete changes and whether the chat is
+unreachable) and opens a write transaction only to take what it found, so an
+idle pass never takes SQLite's write lock. Taking is a conditional update
+(plus SKIP LOCKED on PostgreSQL): a row taken or changed since the read is
+skipped, so several processes share the outbox without sending a row twice;
+a Bot API request times out (bot.telegram.app.REQUEST_TIMEOUT) well within
+the lease.
 
 Pacing lives in this process's memory, so with several processes on
 PostgreSQL only one sends: the worker that holds the sender lock
@@ -27,6 +32,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -39,8 +45,9 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.clock import Clock
@@ -64,6 +71,18 @@ UNREACHABLE = "chat unreachable"
 # Called inside the transaction that records the outcome, so it happens exactly once.
 ChatMigrated = Callable[[AsyncSession, int, int], Awaitable[None]]
 ChatUnreachable = Callable[[AsyncSession, int, str], Awaitable[None]]
+
+
+def _unreachable(chat_id: ColumnElement[int]) -> ColumnElement[bool]:
+    return exists().where(UnreachableChat.chat_id == chat_id)
+
+
+class _Head(NamedTuple):
+    """The oldest pending row of a chat, as a pass found it."""
+
+    row: OutboxMessage
+    unreachable: bool  # the chat refuses messages: give up on it
+    more_behind: bool  # the chat has more pending after it
 
 
 class Delivery:
@@ -91,6 +110,7 @@ class Delivery:
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._soonest_ready = poll_seconds  # seconds until a chat held back by pacing may be sent to
+        self._more_due = False  # after a pass: something is due at once (a chat sent to has more waiting)
         storage.on_outbox_commit(self.wake)
         # Who sends when several processes share the database (None: this one, always).
         self.sender_lock = sender_lock or SenderLock.for_storage(storage)
@@ -146,8 +166,8 @@ class Delivery:
                     raise  # ...but not a cancellation that surfaced as another error
                 log.exception("delivery pass failed")
                 delivered = 0
-            if delivered:
-                continue  # a chat's next message waits behind the one just sent
+            if delivered and self._more_due:
+                continue  # a chat's next message waited behind the one just sent
             self._idle.set()
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=min(self.poll_seconds, self._soonest_ready))
@@ -172,6 +192,7 @@ class Delivery:
         for index, row in enumerate(rows):
             if time.monotonic() > safe_until or self._stopping or not await self._sending():
                 await self._release(rows[index:])
+                self._more_due = True
                 break
             attempted += 1
             try:
@@ -216,69 +237,117 @@ class Delivery:
             ) or 0
 
     async def _claim(self) -> list[OutboxMessage]:
+        """Lease what is due and ready to this process, in outbox order.
+
+        What is due is found by a read; a write transaction is opened only when there is
+        something to take or to give up on, so an idle pass never takes SQLite's write lock.
+        """
         now = self.clock.now()
+        self._soonest_ready = self.poll_seconds
+        heads = await self._find_due(now)
+        wanted: list[OutboxMessage] = []
+        unreachable: set[int] = set()
+        for row, cannot_reach, _ in heads:
+            if cannot_reach:
+                unreachable.add(row.chat_id)
+            elif row.id in self._in_flight:
+                continue
+            elif (wait := self.pacer.chat_ready_in(row.chat_id)) > 0:
+                self._soonest_ready = min(self._soonest_ready, wait)
+            else:
+                wanted.append(row)
+        if not wanted and not unreachable:
+            self._more_due = len(heads) == BATCH
+            return []
+        claimed: list[OutboxMessage] = []
+        try:
+            async with self.storage.transaction() as session:
+                if unreachable:
+                    await self._give_up_on_unreachable(session, unreachable)
+                if wanted:
+                    taken = await self._take(session, wanted, now)
+                    claimed = [row for row in wanted if row.id in taken]
+                    self._in_flight.update(row.id for row in claimed)  # before the commit: drain() waits for them
+        except BaseException:
+            self._in_flight.difference_update(row.id for row in claimed)
+            raise
+        for row in claimed:
+            self._leased(row)
+        behind = {head.row.id for head in heads if head.more_behind}
+        self._more_due = len(heads) == BATCH or any(row.id in behind for row in claimed)
+        return claimed
+
+    async def _find_due(self, now: datetime) -> list[_Head]:
+        """The oldest pending row of each chat, if due, in outbox order (at most BATCH).
+
+        The same query resolves the Telegram id of the message an edit or delete changes
+        (from its target row, sent before it: same chat, older), so sending needs no other read.
+        """
+        target, later = aliased(OutboxMessage), aliased(OutboxMessage)
+        behind = exists().where(later.chat_id == OutboxMessage.chat_id, later.status == Status.PENDING,
+                                later.id > OutboxMessage.id)
         heads = (
             select(func.min(OutboxMessage.id))
             .where(OutboxMessage.status == Status.PENDING)
             .group_by(OutboxMessage.chat_id)
         )
         query = (
-            select(OutboxMessage)
+            select(OutboxMessage, target.message_id, _unreachable(OutboxMessage.chat_id), behind)
+            .outerjoin(target, target.id == OutboxMessage.target_id)
             .where(OutboxMessage.id.in_(heads), OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id)
             .limit(BATCH)
         )
-        if self.storage.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        claimed: list[OutboxMessage] = []
-        self._soonest_ready = self.poll_seconds
-        try:
-            async with self.storage.transaction() as session:
-                if await self._any_unreachable(session):
-                    await self._give_up_on_unreachable(session)
-                for row in list(await session.scalars(query)):
-                    if row.id in self._in_flight:
-                        continue
-                    if (wait := self.pacer.chat_ready_in(row.chat_id)) > 0:
-                        self._soonest_ready = min(self._soonest_ready, wait)
-                        continue
-                    if await self._take(session, row, now):
-                        claimed.append(row)
-        except BaseException:
-            self._in_flight.difference_update(row.id for row in claimed)
-            raise
-        return claimed
+        async with self.storage.read() as session:
+            found = (await session.execute(query)).all()
+        for row, target_message_id, _, _ in found:
+            if row.target_message_id is None:
+                # Known only to this in-memory row (never flushed): None is "message to edit not found".
+                set_committed_value(row, "target_message_id", target_message_id)
+        return [_Head(row, bool(cannot_reach), bool(more)) for row, _, cannot_reach, more in found]
 
-    async def _take(self, session: AsyncSession, row: OutboxMessage, now: datetime) -> bool:
-        """Lease the row to this process; a conditional update, so only one process wins it."""
-        taken = await session.execute(
+    async def _take(self, session: AsyncSession, rows: list[OutboxMessage], now: datetime) -> set[int]:
+        """Lease the rows to this process; returns the ids it won.
+
+        A conditional update: a row another process took, or that changed, since it was
+        read no longer matches, and one whose chat became unreachable is left alone. That
+        alone makes a double claim impossible. On PostgreSQL the rows are also locked SKIP
+        LOCKED: a row a handler's transaction has locked (superseding an edit) is skipped
+        for this pass rather than waited for, so a long update does not stall every chat.
+        """
+        free = aliased(OutboxMessage)
+        unchanged = (
+            select(free.id)
+            .where(free.id.in_([row.id for row in rows]),  # (so the primary key finds them)
+                   tuple_(free.id, free.next_attempt_at).in_([(row.id, row.next_attempt_at) for row in rows]),
+                   free.status == Status.PENDING, ~_unreachable(free.chat_id))
+        )
+        if self.storage.dialect == "postgresql":
+            unchanged = unchanged.with_for_update(skip_locked=True)
+        taken = await session.scalars(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row.id, OutboxMessage.status == Status.PENDING,
-                   OutboxMessage.next_attempt_at == row.next_attempt_at)
+            .where(OutboxMessage.id.in_(unchanged))
             .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1, error=IN_FLIGHT)
+            .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
         )
-        if taken.rowcount != 1:
-            return False
-        self._in_flight.add(row.id)
+        return set(taken)
+
+    def _leased(self, row: OutboxMessage) -> None:
         if row.error == IN_FLIGHT:
             log.warning("redelivering outbox %s after an interruption; it may arrive twice", row.id,
                         extra={"fields": {"outbox": row.id, "chat": row.chat_id}})
             self.metrics.count("dieuphoi_sends_total", "redelivered")
         set_committed_value(row, "attempts", row.attempts + 1)  # already written; no second UPDATE
-        return True
 
     @staticmethod
-    async def _any_unreachable(session: AsyncSession) -> bool:
-        """Cheaper than the update below on every pass: most of the time no chat is unreachable."""
-        return await session.scalar(select(UnreachableChat.chat_id).limit(1)) is not None
-
-    async def _give_up_on_unreachable(self, session: AsyncSession) -> None:
-        """Messages for a chat known to refuse them fail at once, without a call."""
+    async def _give_up_on_unreachable(session: AsyncSession, chats: set[int]) -> None:
+        """Messages for a chat known to refuse them fail without a call, all at once when one is due
+        (and only if the chat still refuses: the person may have written meanwhile)."""
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.status == Status.PENDING,
-                   OutboxMessage.chat_id.in_(select(UnreachableChat.chat_id)))
+            .where(OutboxMessage.status == Status.PENDING, OutboxMessage.chat_id.in_(chats),
+                   _unreachable(OutboxMessage.chat_id))
             .values(status=Status.FAILED, error=UNREACHABLE)
             .execution_options(synchronize_session=False)
         )
@@ -334,7 +403,7 @@ class Delivery:
             field = "photo" if row.kind == Kind.PHOTO else "document"
             sent = await send(row.chat_id, **{field: upload}, caption=row.text, parse_mode="HTML")
             return sent.message_id
-        target = await self._target_message_id(row)
+        target = row.target_message_id
         if target is None:
             raise TelegramBadRequest(method=None, message="Bad Request: message to edit not found")  # type: ignore[arg-type]
         if row.kind == Kind.DELETE:
@@ -345,14 +414,6 @@ class Delivery:
             reply_markup=markup, link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         return target
-
-    async def _target_message_id(self, row: OutboxMessage) -> int | None:
-        if row.target_message_id is not None:
-            return row.target_message_id
-        async with self.storage.read() as session:
-            return await session.scalar(
-                select(OutboxMessage.message_id).where(OutboxMessage.id == row.target_id)
-            )
 
     async def _sent(self, row: OutboxMessage, message_id: int | None) -> None:
         async with self.storage.transaction() as session:
@@ -382,7 +443,7 @@ class Delivery:
 
     async def _bad_request(self, row: OutboxMessage, description: str) -> None:
         if "message is not modified" in description:
-            await self._sent(row, await self._target_message_id(row))
+            await self._sent(row, row.target_message_id)
         elif "chat not found" in description:
             await self._unreachable(row, description)
         else:
@@ -408,6 +469,7 @@ class Delivery:
         is sent as a new message, and a pending delete has nothing left to do.
         """
         log.info("chat %s migrated to %s", old_chat_id, new_chat_id)
+        self._more_due = True  # what was queued for the old id is due at once under the new one
         waiting = (OutboxMessage.chat_id == old_chat_id, OutboxMessage.status == Status.PENDING)
         async with self.storage.transaction() as session:
             await session.execute(
