@@ -5,15 +5,13 @@ learns its target's message id from the query that finds it.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from aiogram.exceptions import TelegramBadRequest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from bot.clock import ManualClock
 from bot.outbox.models import OutboxMessage, Status
@@ -22,6 +20,7 @@ from bot.reachability import UnreachableChat
 from bot.storage import Storage
 from bot.telegram.delivery import IN_FLIGHT, UNREACHABLE, Delivery
 from bot.ui import Message
+from tests.unit.statements import statements
 
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
 
@@ -43,36 +42,6 @@ class FakeBot:
         self.calls.append(("edit", chat_id, text, message_id))
         if self.refuse_edits:
             raise TelegramBadRequest(method=None, message=self.refuse_edits)  # type: ignore[arg-type]
-
-
-@dataclass
-class Statements:
-    sql: list[str] = field(default_factory=list)
-    commits: int = 0
-
-    def like(self, *starts: str) -> list[str]:
-        return [s for s in self.sql if s.lstrip().upper().startswith(starts)]
-
-
-@contextmanager
-def statements(storage: Storage) -> Iterator[Statements]:
-    """Every statement and commit the storage's engine sends meanwhile (as bench/bots.py counts them)."""
-    seen = Statements()
-    engine = storage.engine.sync_engine
-
-    def statement(_conn: object, _cursor: object, sql: str, *_: object) -> None:
-        seen.sql.append(sql)
-
-    def commit(_conn: object) -> None:
-        seen.commits += 1
-
-    event.listen(engine, "before_cursor_execute", statement)
-    event.listen(engine, "commit", commit)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
-        event.remove(engine, "commit", commit)
 
 
 @pytest.fixture

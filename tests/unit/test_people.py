@@ -1,16 +1,13 @@
 """Who is behind an update, read once per transaction, and a person who writes being reachable again."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-
-from sqlalchemy import event
 
 from bot.people import load_actor, read_person, remember_contact, remember_language
 from bot.reachability import UnreachableChat, heard_from, mark_unreachable
 from bot.roster.file import parse_roster
 from bot.roster.service import import_roster
 from bot.storage import Storage
+from tests.unit.statements import statements
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 ROSTER = """
@@ -20,20 +17,6 @@ members:
   - {telegram_id: 10, full_name: "Lê Tổ Trưởng", role: leader}
   - {telegram_id: 21, full_name: "An Một", role: member, areas: [qr]}
 """
-
-
-@contextmanager
-def statements(storage: Storage) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(storage.engine.sync_engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(storage.engine.sync_engine, "before_cursor_execute", note)
 
 
 async def roster(storage: Storage) -> None:
@@ -54,8 +37,8 @@ async def test_a_person_who_writes_is_read_once_and_the_mark_deleted_only_when_t
             await heard_from(session, 21)
             actor = await load_actor(session, 21, telegram_language=None, default_locale="vi")
     assert actor.known and actor.membership is not None and [a.code for a in actor.membership.areas] == ["qr"]
-    assert sum("people.language" in s for s in seen) == 1  # the actor's row came with the reachability check
-    assert not any(s.startswith("DELETE") for s in seen)
+    assert sum("people.language" in s for s in seen.sql) == 1  # the actor's row came with the reachability check
+    assert not any(s.startswith("DELETE") for s in seen.sql)
 
     async with storage.transaction() as session:
         await mark_unreachable(session, 21, "Forbidden: bot was blocked by the user", now=NOW)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import ManualClock
@@ -29,6 +29,7 @@ from bot.tasks.rules import TaskRules
 from bot.tasks.service import Created, NewTask
 from bot.telegram.app import reminder_handlers
 from bot.ui import Message
+from tests.unit.statements import statements
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 QUIET = QuietHours((time(22, 0), time(6, 30)))
@@ -247,17 +248,6 @@ async def test_every_features_prefetch_runs_on_this_database(storage: Storage, t
     assert await notes(storage) == Counter()
 
 
-def count_statements(storage: Storage) -> list[int]:
-    """[how many statements the storage's engine has sent since]."""
-    counted = [0]
-
-    def seen(*_: object) -> None:
-        counted[0] += 1
-
-    event.listen(storage.engine.sync_engine, "before_cursor_execute", seen)
-    return counted
-
-
 async def test_statements_of_a_sweep_follow_the_reminders_due_not_more(storage: Storage, team: int) -> None:
     """Each due deadline reminder costs a handful of statements (its claim and its message);
     the tasks, their people and languages are loaded once for the batch."""
@@ -272,8 +262,8 @@ async def test_statements_of_a_sweep_follow_the_reminders_due_not_more(storage: 
             created = await tasks.create_task(session, by=leader, rules=rules, now=clock.now(), new=NewTask(
                 title=f"Việc {n}", member_ids=[member.id], deadline_at=deadline))
             assert isinstance(created, Created)
-    counted = count_statements(storage)
     clock.set(deadline - timedelta(hours=2))  # the 2h reminder of all twelve
-    sent = await Sweeper(storage, clock, task_handlers(rules), quiet_hours=None, zone=HANOI).sweep()
+    with statements(storage) as seen:
+        sent = await Sweeper(storage, clock, task_handlers(rules), quiet_hours=None, zone=HANOI).sweep()
     assert sent == 12
-    assert counted[0] <= 6 * sent + 25, counted[0]  # one by one, it took 14 per reminder (170 here)
+    assert len(seen.sql) <= 6 * sent + 25, len(seen.sql)  # one by one, it took 14 per reminder (170 here)

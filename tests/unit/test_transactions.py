@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import db
@@ -27,6 +27,7 @@ from bot.roster.models import Team
 from bot.sender import Sender
 from bot.storage import Storage
 from bot.ui import Message
+from tests.unit.statements import statements
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 
@@ -167,23 +168,15 @@ async def test_ddl_is_transactional(storage: Storage, sqlite_path: str) -> None:
 
 
 async def test_the_sender_joins_an_updates_transaction_without_a_savepoint(storage: Storage) -> None:
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
     sender = Sender(storage, ManualClock(NOW))
-    event.listen(storage.engine.sync_engine, "before_cursor_execute", seen)
-    try:
+    with statements(storage) as seen:
         async with storage.unit_of_work():
             await sender.send(42, Message("xin chào"))
-        assert not [s for s in statements if "SAVEPOINT" in s.upper()]
-        assert await count(storage, OutboxMessage) == 1
+    assert not [s for s in seen.sql if "SAVEPOINT" in s.upper()]
+    assert await count(storage, OutboxMessage) == 1
 
-        with pytest.raises(RuntimeError):  # the update failed after its reply was queued: no reply
-            async with storage.unit_of_work():
-                await sender.send(42, Message("không gửi"))
-                raise RuntimeError("the handler failed")
-        assert await count(storage, OutboxMessage) == 1
-    finally:
-        event.remove(storage.engine.sync_engine, "before_cursor_execute", seen)
+    with pytest.raises(RuntimeError):  # the update failed after its reply was queued: no reply
+        async with storage.unit_of_work():
+            await sender.send(42, Message("không gửi"))
+            raise RuntimeError("the handler failed")
+    assert await count(storage, OutboxMessage) == 1
