@@ -17,6 +17,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SQLiteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.engine import Connection, Dialect
@@ -127,6 +131,12 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         if mode not in _BEGIN_MODES:
             raise ValueError(f"{SQLITE_BEGIN} must be one of {sorted(_BEGIN_MODES)}, not {mode!r}")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def upsert(session: AsyncSession, table: type["Base"]) -> PostgresInsert | SQLiteInsert:
+    """An INSERT of the session's dialect, which knows ON CONFLICT (DO NOTHING / DO UPDATE)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(table)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -17,12 +17,10 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, String, Text, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db import Base, JSONData, UTCDateTime
+from bot.db import Base, JSONData, UTCDateTime, upsert
 from bot.storage import Storage
 
 
@@ -48,9 +46,8 @@ async def record(session: AsyncSession, update_id: int, *, now: datetime) -> boo
     Its first statement, a write: it also takes the update's key, so a second
     process handling the same update waits here until the first one commits.
     """
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     inserted = await session.execute(
-        insert(InboxUpdate)
+        upsert(session, InboxUpdate)
         .values(update_id=update_id, status=InboxStatus.DONE, received_at=now, finished_at=now)
         .on_conflict_do_nothing(index_elements=["update_id"])
     )

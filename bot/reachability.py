@@ -16,14 +16,12 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import String, delete, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.audit import record
 from bot.clock import Clock
-from bot.db import Base, TelegramId, UTCDateTime
+from bot.db import Base, TelegramId, UTCDateTime, upsert
 from bot.i18n import gettext as _
 from bot.i18n import use_locale
 from bot.outbox.service import enqueue
@@ -46,10 +44,8 @@ class UnreachableChat(Base):
 
 async def mark_unreachable(session: AsyncSession, chat_id: int, reason: str, *, now: datetime) -> bool:
     """Remember that a chat refuses messages; True the first time (then the leaders are told)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(UnreachableChat).values(chat_id=chat_id, reason=reason[:255], since=now)
+        upsert(session, UnreachableChat).values(chat_id=chat_id, reason=reason[:255], since=now)
         .on_conflict_do_nothing(index_elements=["chat_id"])
     )
     if result.rowcount != 1:

@@ -19,10 +19,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import upsert
 from bot.helpdesk.models import RateWindow
 
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
@@ -59,9 +58,8 @@ async def forget_windows(session: AsyncSession, *, before: datetime) -> int:
 
 
 async def _increment(session: AsyncSession, telegram_id: int, start: datetime) -> int:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(RateWindow)
+        upsert(session, RateWindow)
         .values(telegram_id=telegram_id, window_start=start, count=1)
         .on_conflict_do_update(index_elements=["telegram_id", "window_start"], set_={"count": RateWindow.count + 1})
         .returning(RateWindow.count)

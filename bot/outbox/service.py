@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Exists, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import upsert
 from bot.outbox.models import Kind, OutboxMessage, Status
 from bot.outbox.split import split_html
 from bot.storage import OUTBOX_DIRTY
@@ -160,11 +159,10 @@ async def _add(session: AsyncSession, rows: list[OutboxMessage], dedupe_key: str
 
 async def _insert_unless_recorded(session: AsyncSession, row: OutboxMessage) -> OutboxMessage | None:
     """Insert the row unless its dedupe key exists; the inserted row, in one statement."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {column.key: getattr(row, column.key) for column in OutboxMessage.__table__.columns
               if column.key != "id" and getattr(row, column.key) is not None}
     return await session.scalar(
-        insert(OutboxMessage).values(**values)
+        upsert(session, OutboxMessage).values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(OutboxMessage)
     )
