@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from bot.i18n import choose_locale
 from bot.permissions import Action, Audience, allows, audience_of
@@ -53,7 +52,7 @@ async def load_actor(
     session: AsyncSession, telegram_id: int, *, telegram_language: str | None, default_locale: str
 ) -> Actor:
     person = await read_person(session, telegram_id)
-    teams = await _memberships_with_areas(session, telegram_id)
+    teams = await memberships(session, telegram_id)
     acting = next((m for m in teams if person and m.team_id == person.acting_team_id), teams[0] if teams else None)
     locale = choose_locale(
         chosen=person.language if person else None,
@@ -62,18 +61,6 @@ async def load_actor(
         default=default_locale,
     )
     return Actor(telegram_id=telegram_id, locale=locale, membership=acting, memberships=teams, known=person is not None)
-
-
-async def _memberships_with_areas(session: AsyncSession, telegram_id: int) -> list[Member]:
-    """`bot.roster.service.memberships`, with each member's areas joined into the same query
-    (the model loads them with a second one)."""
-    rows = await session.scalars(
-        select(Member)
-        .options(joinedload(Member.areas))
-        .where(Member.telegram_id == telegram_id, Member.active.is_(True))
-        .order_by(Member.team_id)
-    )
-    return list(rows.unique())
 
 
 def _read(session: AsyncSession) -> dict[int, Person | None]:

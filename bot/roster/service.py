@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from bot.audit import record
 from bot.roster.file import AreaSpec, MemberSpec, RosterFile, TeamSpec, UnitSpec
@@ -157,13 +158,15 @@ async def team_codes(session: AsyncSession) -> list[str]:
 
 
 async def memberships(session: AsyncSession, telegram_id: int) -> list[Member]:
-    """Every active roster entry of this Telegram account, one per team."""
+    """Every active roster entry of this Telegram account, one per team, with its areas
+    (joined into the same query: the model alone would load them with a second one)."""
     rows = await session.scalars(
         select(Member)
+        .options(joinedload(Member.areas))
         .where(Member.telegram_id == telegram_id, Member.active.is_(True))
         .order_by(Member.team_id)
     )
-    return list(rows)
+    return list(rows.unique())
 
 
 async def team_members(session: AsyncSession, team_id: int, *, roles: set[Role] | None = None) -> list[Member]:
