@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
@@ -152,10 +152,12 @@ def fsm_storage(settings: Settings) -> BaseStorage:
 
 
 def build_app(
-    settings: Settings, *, clock: Clock | None = None, limits: Limits | None = None, webhook: bool = False
+    settings: Settings, *, clock: Clock | None = None, limits: Limits | None = None, webhook: bool = False,
+    router: Router | None = None,
 ) -> App:
     """The whole bot; `webhook=True` lets a database outage answer the webhook with an error
-    (Telegram retries) instead of waiting, as polling does."""
+    (Telegram retries) instead of waiting, as polling does. `router` replaces the handlers
+    (the throughput benchmark measures the update path with an echo alone)."""
     clock = clock or SystemClock()
     metrics = Metrics()
     storage = Storage.from_url(settings.database_url)
@@ -187,7 +189,7 @@ def build_app(
         report_types = load_report_types(settings.reports)
     except ReportTypesError as error:
         raise ConfigError(f"DIEUPHOI_REPORTS: {error}") from None
-    dispatcher.include_router(build_router())
+    dispatcher.include_router(router or build_router())
     dispatcher.workflow_data.update(
         settings=settings, storage=storage, clock=clock, sender=sender, menus=menus, delivery=delivery
     )

@@ -40,6 +40,10 @@ async def test_benchmark_runs_in_its_smallest_mode(name: str, results: Path, mon
     assert written["machine"]["cpus"] >= 1
     assert written["tables"] and all(table["rows"] for table in written["tables"])
     assert written["targets"], "every benchmark checks at least one of the issue's targets"
+    if name == "throughput":  # dieuphoi and each of its three baselines answered in every scenario
+        answered = {(w["bot"], w["scenario"]): w["answered"] for w in written["data"]["windows"]}
+        assert {bot for bot, _ in answered} == {"dieuphoi", "plumbing", "durable", "echo"}
+        assert all(answered.values()), answered
 
 
 def test_labelled_questions_are_at_least_200_and_name_real_entries() -> None:
