@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, MetaData, event
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, Table, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -133,7 +133,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def upsert(session: AsyncSession, table: type["Base"]) -> PostgresInsert | SQLiteInsert:
+def upsert(session: AsyncSession, table: type["Base"] | Table) -> PostgresInsert | SQLiteInsert:
     """An INSERT of the session's dialect, which knows ON CONFLICT (DO NOTHING / DO UPDATE)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return insert(table)

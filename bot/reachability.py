@@ -15,7 +15,7 @@ its own only when there is one to remove.
 import logging
 from datetime import datetime
 
-from sqlalchemy import String, delete, literal, select, update
+from sqlalchemy import Select, String, bindparam, delete, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -59,6 +59,17 @@ async def mark_reachable(session: AsyncSession, chat_id: int) -> None:
     await session.execute(delete(UnreachableChat).where(UnreachableChat.chat_id == chat_id))
 
 
+def _person_and_mark() -> Select[tuple[Person | None, bool]]:
+    """The person of :chat_id (None if they have no row yet) and whether their chat is marked unreachable."""
+    chat_id = bindparam("chat_id", type_=TelegramId)
+    one_row = select(literal(1).label("one")).subquery()
+    marked = select(UnreachableChat.chat_id).where(UnreachableChat.chat_id == chat_id).exists()
+    return select(Person, marked).select_from(one_row).outerjoin(Person, Person.telegram_id == chat_id)
+
+
+_PERSON_AND_MARK = _person_and_mark()  # built once: it runs for every message and button press
+
+
 async def heard_from(session: AsyncSession, chat_id: int) -> None:
     """The person wrote or pressed a button in their private chat: reachable again if they were not.
 
@@ -68,11 +79,7 @@ async def heard_from(session: AsyncSession, chat_id: int) -> None:
     The query runs where the DELETE did, in the update's transaction, so it sees every mark
     the DELETE would have, whichever process wrote it.
     """
-    one_row = select(literal(1).label("one")).subquery()
-    marked = select(UnreachableChat.chat_id).where(UnreachableChat.chat_id == chat_id).exists()
-    person, unreachable = (await session.execute(
-        select(Person, marked).select_from(one_row).outerjoin(Person, Person.telegram_id == chat_id)
-    )).one()
+    person, unreachable = (await session.execute(_PERSON_AND_MARK, {"chat_id": chat_id})).one()
     remember_person(session, chat_id, person)
     if unreachable:
         await mark_reachable(session, chat_id)

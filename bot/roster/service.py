@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -157,15 +157,22 @@ async def team_codes(session: AsyncSession) -> list[str]:
     return list(await session.scalars(select(Team.code).order_by(Team.id)))
 
 
+def _memberships() -> Select[tuple[Member]]:
+    return (
+        select(Member)
+        .options(joinedload(Member.areas))
+        .where(Member.telegram_id == bindparam("telegram_id"), Member.active.is_(True))
+        .order_by(Member.team_id)
+    )
+
+
+_MEMBERSHIPS = _memberships()  # built once: every update reads who writes
+
+
 async def memberships(session: AsyncSession, telegram_id: int) -> list[Member]:
     """Every active roster entry of this Telegram account, one per team, with its areas
     (joined into the same query: the model alone would load them with a second one)."""
-    rows = await session.scalars(
-        select(Member)
-        .options(joinedload(Member.areas))
-        .where(Member.telegram_id == telegram_id, Member.active.is_(True))
-        .order_by(Member.team_id)
-    )
+    rows = await session.scalars(_MEMBERSHIPS, {"telegram_id": telegram_id})
     return list(rows.unique())
 
 

@@ -45,7 +45,7 @@ from aiogram.exceptions import (
     TelegramUnauthorizedError,
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, LinkPreviewOptions, ReplyParameters
-from sqlalchemy import ColumnElement, exists, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, Update, bindparam, exists, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -73,8 +73,62 @@ ChatMigrated = Callable[[AsyncSession, int, int], Awaitable[None]]
 ChatUnreachable = Callable[[AsyncSession, int, str], Awaitable[None]]
 
 
+# Other rows of the outbox, named once: an alias made per pass copies each of the table's
+# columns, which cost more CPU than running the pass's queries.
+_target = aliased(OutboxMessage, name="target")  # the message an edit or delete changes
+_later = aliased(OutboxMessage, name="later")  # a message queued behind another in its chat
+_free = aliased(OutboxMessage, name="free")  # a row as it is when taken
+# The table itself, for the updates of every message sent: as Core statements they skip the
+# ORM's bulk-update machinery (matching the session's objects), which no caller here needs.
+_outbox = OutboxMessage.__table__
+
+
 def _unreachable(chat_id: ColumnElement[int]) -> ColumnElement[bool]:
     return exists().where(UnreachableChat.chat_id == chat_id)
+
+
+def _due_heads() -> Select[tuple[OutboxMessage, int | None, bool, bool]]:
+    """The oldest pending row of each chat, if due at :now; with the Telegram id of the message
+    it edits or deletes, whether its chat is unreachable, and whether more wait behind it."""
+    behind = exists().where(_later.chat_id == OutboxMessage.chat_id, _later.status == Status.PENDING,
+                            _later.id > OutboxMessage.id)
+    heads = (
+        select(func.min(OutboxMessage.id))
+        .where(OutboxMessage.status == Status.PENDING)
+        .group_by(OutboxMessage.chat_id)
+    )
+    return (
+        select(OutboxMessage, _target.message_id, _unreachable(OutboxMessage.chat_id), behind)
+        .outerjoin(_target, _target.id == OutboxMessage.target_id)
+        .where(OutboxMessage.id.in_(heads), OutboxMessage.next_attempt_at <= bindparam("now"))
+        .order_by(OutboxMessage.id)
+        .limit(BATCH)
+    )
+
+
+def _take_statement(*, skip_locked: bool) -> Update:
+    """Lease the rows :ids until :until, each only if still as read (:as_read: id, next attempt),
+    pending and its chat reachable; returns the ids taken."""
+    unchanged = (
+        select(_free.id)
+        .where(_free.id.in_(bindparam("ids", expanding=True)),  # (so the primary key finds them)
+               tuple_(_free.id, _free.next_attempt_at).in_(bindparam("as_read", expanding=True)),
+               _free.status == Status.PENDING, ~_unreachable(_free.chat_id))
+    )
+    if skip_locked:
+        unchanged = unchanged.with_for_update(skip_locked=True)
+    return (
+        update(_outbox)
+        .where(_outbox.c.id.in_(unchanged))
+        .values(next_attempt_at=bindparam("until", type_=_outbox.c.next_attempt_at.type),
+                attempts=_outbox.c.attempts + 1, error=IN_FLIGHT)
+        .returning(_outbox.c.id)
+    )
+
+
+# Built once: a pass runs them whenever the worker wakes, and building one costs more than running it.
+_DUE_HEADS = _due_heads()
+_TAKE = {skip_locked: _take_statement(skip_locked=skip_locked) for skip_locked in (False, True)}
 
 
 class _Head(NamedTuple):
@@ -283,23 +337,8 @@ class Delivery:
         The same query resolves the Telegram id of the message an edit or delete changes
         (from its target row, sent before it: same chat, older), so sending needs no other read.
         """
-        target, later = aliased(OutboxMessage), aliased(OutboxMessage)
-        behind = exists().where(later.chat_id == OutboxMessage.chat_id, later.status == Status.PENDING,
-                                later.id > OutboxMessage.id)
-        heads = (
-            select(func.min(OutboxMessage.id))
-            .where(OutboxMessage.status == Status.PENDING)
-            .group_by(OutboxMessage.chat_id)
-        )
-        query = (
-            select(OutboxMessage, target.message_id, _unreachable(OutboxMessage.chat_id), behind)
-            .outerjoin(target, target.id == OutboxMessage.target_id)
-            .where(OutboxMessage.id.in_(heads), OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.id)
-            .limit(BATCH)
-        )
         async with self.storage.read() as session:
-            found = (await session.execute(query)).all()
+            found = (await session.execute(_DUE_HEADS, {"now": now})).all()
         for row, target_message_id, _, _ in found:
             if row.target_message_id is None:
                 # Known only to this in-memory row (never flushed): None is "message to edit not found".
@@ -315,22 +354,11 @@ class Delivery:
         LOCKED: a row a handler's transaction has locked (superseding an edit) is skipped
         for this pass rather than waited for, so a long update does not stall every chat.
         """
-        free = aliased(OutboxMessage)
-        unchanged = (
-            select(free.id)
-            .where(free.id.in_([row.id for row in rows]),  # (so the primary key finds them)
-                   tuple_(free.id, free.next_attempt_at).in_([(row.id, row.next_attempt_at) for row in rows]),
-                   free.status == Status.PENDING, ~_unreachable(free.chat_id))
-        )
-        if self.storage.dialect == "postgresql":
-            unchanged = unchanged.with_for_update(skip_locked=True)
-        taken = await session.scalars(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(unchanged))
-            .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1, error=IN_FLIGHT)
-            .returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)
-        )
+        taken = await session.scalars(_TAKE[self.storage.dialect == "postgresql"], {
+            "ids": [row.id for row in rows],
+            "as_read": [(row.id, row.next_attempt_at) for row in rows],
+            "until": now + LEASE,
+        })
         return set(taken)
 
     def _leased(self, row: OutboxMessage) -> None:
@@ -418,7 +446,7 @@ class Delivery:
     async def _sent(self, row: OutboxMessage, message_id: int | None) -> None:
         async with self.storage.transaction() as session:
             await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == row.id).values(
+                update(_outbox).where(_outbox.c.id == row.id).values(
                     status=Status.SENT, message_id=message_id, sent_at=self.clock.now(), error=None
                 )
             )
