@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_datetime
 
 from bot.i18n import N_, current_locale, format_moment
 from bot.i18n import gettext as _
+from bot.i18n import ngettext
 from bot.roster.models import Member
 from bot.tasks import buttons as b
 from bot.tasks.outcomes import Refusal
@@ -84,17 +85,23 @@ def short_moment(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def format_span(span: timedelta) -> str:
-    """"2 giờ 30 phút", "1 ngày 3 giờ": at most two units, rounded down to the minute."""
+    """"2 giờ 30 phút", "1 ngày 3 giờ": at most two units, rounded down to the minute (at least 1 phút).
+
+    The words are our catalog's, not CLDR's: Babel 2.19 changed Vietnamese hours from "giờ" to
+    "tiếng", and a reminder's wording must not change with a library upgrade."""
     minutes = max(int(span.total_seconds() // 60), 0)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
-    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
     shown = [
-        format_timedelta(timedelta(**{unit + "s": value}), granularity=unit, threshold=10**6, locale=current_locale())
-        for value, unit in parts if value
+        words.format(amount=amount)
+        for amount, words in (
+            (days, ngettext("{amount} ngày", "{amount} ngày", days)),
+            (hours, ngettext("{amount} giờ", "{amount} giờ", hours)),
+            (minutes, ngettext("{amount} phút", "{amount} phút", minutes)),
+        )
+        if amount
     ][:2]
-    return " ".join(shown) if shown else format_timedelta(timedelta(minutes=1), granularity="minute",
-                                                          threshold=10**6, locale=current_locale())
+    return " ".join(shown) if shown else ngettext("{amount} phút", "{amount} phút", 1).format(amount=1)
 
 
 def title_line(task: Task, limit: int | None = None) -> str:
