@@ -9,8 +9,8 @@
                                      path alone (inbox, who writes, permissions, flood guard,
                                      outbox, delivery), the floor of any dieuphoi answer
 
-Both read DIEUPHOI_BOT_TOKEN and DIEUPHOI_API_URL (dieuphoi reads all its
-DIEUPHOI_* settings) and stop cleanly on SIGTERM.
+Each reads DIEUPHOI_BOT_TOKEN and DIEUPHOI_API_URL (dieuphoi, plumbing and durable
+read all their DIEUPHOI_* settings, the database among them) and stops cleanly on SIGTERM.
 
 dieuphoi's own pacing (30 messages a second overall, one a second per chat)
 is lifted here, and the sandbox's flood limits are off: the throughput
