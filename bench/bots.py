@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import bot as dieuphoi  # noqa: F401  first: aiogram then builds its models when first used, as in `dieuphoi run`
@@ -40,7 +41,7 @@ from sqlalchemy import BigInteger, Boolean, Column, Engine, Integer, MetaData, T
 
 from bot.clock import SystemClock
 from bot.commands_cli import until_terminated
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.logs import setup_logging
 from bot.sender import Sender
 from bot.telegram.pacing import Limits
@@ -55,14 +56,18 @@ async def echo_reply(message: Message) -> None:
     await message.answer(message.text or "…")
 
 
-async def run_echo() -> int:
-    settings = load_settings()
+async def poll_bare(settings: Settings, handler: Callable[..., Awaitable[None]]) -> int:
+    """A bare aiogram bot whose one handler answers every message, polling until SIGTERM."""
     assert settings.token, "DIEUPHOI_BOT_TOKEN is needed"
     bot = Bot(settings.token, session=AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url)))
     dispatcher = Dispatcher()
-    dispatcher.message.register(echo_reply)
+    dispatcher.message.register(handler)
     await dispatcher.start_polling(bot, handle_signals=True)
     return 0
+
+
+async def run_echo() -> int:
+    return await poll_bare(load_settings(), echo_reply)
 
 
 floor_tables = MetaData()
@@ -92,12 +97,10 @@ async def run_durable_echo() -> int:
         async with storage.transaction() as session:
             await session.execute(update(floor_outbox).where(floor_outbox.c.id == answer).values(sent=True))
 
-    bot = Bot(settings.token or "", session=AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url)))
-    dispatcher = Dispatcher()
-    dispatcher.message.register(durable_echo)
-    await dispatcher.start_polling(bot, handle_signals=True)
-    await storage.close()
-    return 0
+    try:
+        return await poll_bare(settings, durable_echo)
+    finally:
+        await storage.close()
 
 
 async def echo_through_outbox(message: Message, sender: Sender) -> None:
